@@ -1,0 +1,56 @@
+# officepass — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# PostgreSQL used by the second test pass and the benchmark (trust auth on 127.0.0.1).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install run migrate demo test test-sqlite test-postgres lint bench clean messages
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "officepass needs $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+# Web server on 127.0.0.1:$(PORT) plus the background worker; Ctrl-C stops both.
+run: demo
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+# The same suite again on PostgreSQL, with the concurrency tests that need it.
+test-postgres: install
+	@if $(BIN)/python -m officepass.core.dbcheck "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
+	else \
+		echo "SKIPPED: PostgreSQL suite — no PostgreSQL at $(TEST_DATABASE_URL)"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+messages: install
+	cd officepass && ../$(BIN)/python ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) db.sqlite3* media

@@ -1,0 +1,131 @@
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Plan(models.Model):
+    """A membership plan; figures are data, not code (SPEC "Plans")."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        CORPORATE = "corporate", _("Corporate")
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    tickets_per_cycle = models.PositiveIntegerField(default=0)
+    extensions_need_tickets = models.BooleanField(default=True)
+    postpaid = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+company_code_validator = RegexValidator(r"^\d{16}$", _("A company code has 16 digits."))
+
+
+class Company(models.Model):
+    """A corporate customer; employees join with its 16-digit code."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=16, unique=True, validators=[company_code_validator])
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[0-9]{16}$"), name="company_code_16_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address: member, operator staff or secretariat.
+
+    Secretariat = `is_staff`; operator staff = `operator` set; corporate admin =
+    `is_company_admin` with `company` set. A member uses the pass through `plan`.
+    """
+
+    class Language(models.TextChoices):
+        JA = "ja", "日本語"
+        EN = "en", "English"
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.JA)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT)
+    is_company_admin = models.BooleanField(default=False)
+    operator = models.ForeignKey(
+        "offices.Operator",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("Set for operator staff: they run this operator's offices."),
+    )
+    # End of the current monthly ticket cycle; the worker rolls it over.
+    cycle_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.is_staff
+
+
+class ApiToken(models.Model):
+    """A bearer token; only its SHA-256 is stored. Expires and can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, counted per e-mail address to throttle guessing."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    created_at = models.DateTimeField(db_index=True)

@@ -1,0 +1,20 @@
+"""Audit rows: call inside the transaction that makes the change."""
+
+from typing import Any
+
+from django.db import models
+
+from officepass.core import clock
+from officepass.core.models import AuditEntry
+
+
+def audit(*, actor: Any, action: str, target: models.Model, **data: Any) -> AuditEntry:
+    actor_id = getattr(actor, "pk", None)
+    return AuditEntry.objects.create(
+        created_at=clock.now(),
+        actor_id=actor_id,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=data,
+    )

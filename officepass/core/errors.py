@@ -1,0 +1,63 @@
+"""Domain errors with stable codes; the API maps each code to an HTTP status.
+
+Messages are translatable (Japanese default, English); codes are stable English identifiers
+that clients branch on.
+"""
+
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# code -> (HTTP status, message)
+ERRORS: dict[str, tuple[int, Promise]] = {
+    "invalid_input": (400, _("The request is not valid.")),
+    "invalid_duration": (400, _("That length of stay cannot be chosen here.")),
+    "invalid_credentials": (401, _("The e-mail address or password is wrong.")),
+    "not_authenticated": (401, _("Please sign in.")),
+    "permission_denied": (403, _("You are not allowed to do this.")),
+    "not_found": (404, _("Not found.")),
+    "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
+    "no_active_stay": (404, _("You are not checked in anywhere.")),
+    "space_full": (409, _("This space is full. Try another office nearby.")),
+    "insufficient_tickets": (409, _("You do not have enough tickets for this.")),
+    "already_checked_in": (
+        409,
+        _("You are already checked in. Check out first, then check in here."),
+    ),
+    "office_closed": (409, _("This office is closed now.")),
+    "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
+    "extension_not_open": (
+        409,
+        _("You can extend from 15 minutes before the checkout deadline."),
+    ),
+    "stay_not_active": (
+        409,
+        _("This stay has ended. If you are still inside, call the office's help desk."),
+    ),
+    "idempotency_key_reused": (
+        409,
+        _("This Idempotency-Key was already used for a different request."),
+    ),
+    "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
+    "lock_unavailable": (
+        503,
+        _("The door lock is not answering. Please use a nearby office or contact support."),
+    ),
+}
+
+
+class DomainError(Exception):
+    """A rule refused the action. `code` is stable; `extra` is added to the error body."""
+
+    def __init__(self, code: str, message: str | Promise | None = None, **extra: Any) -> None:
+        if code not in ERRORS:
+            raise ValueError(f"unknown error code {code!r}")
+        self.code = code
+        self.status = ERRORS[code][0]
+        self.message = message if message is not None else ERRORS[code][1]
+        self.extra = extra
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"

@@ -1,0 +1,90 @@
+"""Unlock commands: a row and an audit entry first, sent after commit, outcome recorded."""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db import transaction
+
+from officepass.accounts.models import User
+from officepass.core import clock
+from officepass.core.audit import audit
+from officepass.core.errors import DomainError
+from officepass.locks.drivers.base import LockError, Outcome
+from officepass.locks.models import LockCommand
+from officepass.locks.registry import driver_for, driver_name
+from officepass.offices.models import Space
+from officepass.offices.selectors import nearby_free
+from officepass.stays.models import Stay
+
+log = logging.getLogger(__name__)
+
+# An unlock not sent within this long is dropped: a late open is worse than none.
+SEND_WITHIN = timedelta(seconds=30)
+
+
+def lock_command_create(*, member: User | None, space: Space, stay: Stay | None,
+                        purpose: str) -> LockCommand:  # fmt: skip
+    """Record an unlock (call inside the transaction that allows it)."""
+    now = clock.now()
+    not_after = now + SEND_WITHIN
+    if stay is not None:
+        not_after = min(not_after, stay.deadline) if purpose == "unlock" else not_after
+    command = LockCommand.objects.create(
+        space=space, stay=stay, member=member, purpose=purpose,
+        driver=driver_name(space), created_at=now, not_after=not_after,
+    )  # fmt: skip
+    audit(actor=member, action=f"lock.{purpose}_requested", target=command,
+          space=space.pk, stay=getattr(stay, "pk", None))  # fmt: skip
+    return command
+
+
+def lock_command_send(command: LockCommand) -> LockCommand:
+    """Send once, outside any transaction; never re-send a command that may have arrived."""
+    space = command.space
+    started = time.perf_counter()
+    status, error, detail = LockCommand.Status.FAILED, "", {}
+    if clock.now() >= command.not_after:
+        status, error = LockCommand.Status.EXPIRED, "expired"
+    else:
+        try:
+            result = driver_for(space).unlock(
+                request_id=command.request_id, not_after=command.not_after
+            )
+            detail = result.detail
+            status = {
+                Outcome.CONFIRMED: LockCommand.Status.CONFIRMED,
+                Outcome.ACCEPTED: LockCommand.Status.ACCEPTED,
+                Outcome.UNKNOWN: LockCommand.Status.UNKNOWN,
+            }[result.outcome]
+        except LockError as exc:
+            error, detail = exc.code, {"detail": exc.detail}
+            log.warning("unlock %s failed: %s", command.request_id, exc.code)
+    command.status, command.error_code, command.response = status, error, detail
+    command.finished_at = clock.now()
+    command.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    with transaction.atomic():
+        command.save(update_fields=["status", "error_code", "response", "finished_at",
+                                    "latency_ms"])  # fmt: skip
+        audit(actor=command.member, action=f"lock.{command.purpose}_{status}", target=command,
+              latency_ms=command.latency_ms, error=error)  # fmt: skip
+    return command
+
+
+def unlock_outcome(command: LockCommand) -> str:
+    """The API's `result`: "unlocked" when the door confirmed, "accepted" when it was taken."""
+    if command.status == LockCommand.Status.CONFIRMED:
+        return "unlocked"
+    if command.status in (LockCommand.Status.ACCEPTED, LockCommand.Status.UNKNOWN):
+        return "accepted"
+    space = command.space
+    raise DomainError(
+        "lock_unavailable",
+        lock_error=command.error_code,
+        help_desk_phone=space.office.help_desk_phone,
+        nearby=nearby_free(office=space.office, seat_type=space.seat_type),
+    )
+
+
+def lock_is_online(space: Space) -> bool:
+    return driver_for(space).is_online()

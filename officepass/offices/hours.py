@@ -1,0 +1,84 @@
+"""Opening hours in the office's own time zone.
+
+Format: ``{"mon": ["08:00", "22:00"], ..., "sun": None}``. ``None`` is closed all day;
+``["00:00", "24:00"]`` is open all day; a close before the open runs past midnight
+(``["18:00", "02:00"]``). ``closed_dates`` lists ISO dates (holidays) closed all day.
+Consecutive intervals that touch (24-hour days) join into one, so a stay may cross midnight.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How many days of touching intervals are joined at most (an always-open office).
+MAX_CHAIN_DAYS = 8
+
+
+def always_open() -> dict[str, list[str]]:
+    return {day: ["00:00", "24:00"] for day in DAYS}
+
+
+def _parse_time(value: str) -> tuple[int, int]:
+    hh, mm = value.split(":")
+    hour, minute = int(hh), int(mm)
+    if not (0 <= hour <= 24 and 0 <= minute < 60) or (hour == 24 and minute):
+        raise ValueError(f"bad time {value!r}")
+    return hour, minute
+
+
+def validate(opening_hours: Any, closed_dates: Any, tz: str) -> None:
+    """Raise ValueError with a readable reason if the hours cannot be used."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r}") from exc
+    if not isinstance(opening_hours, dict) or set(opening_hours) != set(DAYS):
+        raise ValueError("opening hours need exactly the keys " + ", ".join(DAYS))
+    for day, span in opening_hours.items():
+        if span is None:
+            continue
+        if not isinstance(span, list | tuple) or len(span) != 2:
+            raise ValueError(f"{day}: give [open, close] or null")
+        try:
+            opens, closes = _parse_time(span[0]), _parse_time(span[1])
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(f"{day}: times are HH:MM") from exc
+        if opens == closes:
+            raise ValueError(f"{day}: open and close are the same")
+    for item in closed_dates or []:
+        date.fromisoformat(item)
+
+
+def _day_interval(
+    opening_hours: dict[str, Any], closed: set[str], tz: ZoneInfo, day: date
+) -> tuple[datetime, datetime] | None:
+    span = opening_hours.get(DAYS[day.weekday()])
+    if span is None or day.isoformat() in closed:
+        return None
+    (oh, om), (ch, cm) = _parse_time(span[0]), _parse_time(span[1])
+    start = datetime.combine(day, time(oh % 24, om), tz)
+    close_day = day + timedelta(days=1) if (ch, cm) <= (oh, om) or ch == 24 else day
+    end = datetime.combine(close_day, time(ch % 24, cm), tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def open_window(
+    opening_hours: dict[str, Any], closed_dates: Sequence[str], tz_name: str, at: datetime
+) -> tuple[datetime, datetime] | None:
+    """The open interval (UTC) that contains `at`, joined across touching days; None if closed."""
+    tz = ZoneInfo(tz_name)
+    closed = set(closed_dates or [])
+    local_day = at.astimezone(tz).date()
+    for day in (local_day - timedelta(days=1), local_day):
+        interval = _day_interval(opening_hours, closed, tz, day)
+        if interval and interval[0] <= at < interval[1]:
+            start, end = interval
+            for offset in range(1, MAX_CHAIN_DAYS):
+                following = _day_interval(opening_hours, closed, tz, day + timedelta(days=offset))
+                if following is None or following[0] != end:
+                    break
+                end = following[1]
+            return start, end
+    return None

@@ -1,0 +1,108 @@
+"""Reads about offices and spaces: availability from counters, distance, door codes."""
+
+import math
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from officepass.core.errors import DomainError
+from officepass.offices.codes import parse_code
+from officepass.offices.models import Office, Space
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def symbol(remaining: int) -> str:
+    """The guide's availability symbols: ○ two or more free, △ one, × none (rule 11)."""
+    if remaining >= 2:
+        return "○"
+    return "△" if remaining == 1 else "×"
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine), metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def space_for_code(code: str) -> Space:
+    """The active space a door code names; `invalid_code` if forged, re-issued or retired."""
+    space_id, version = parse_code(code)
+    space = (
+        Space.objects.select_related("office", "office__operator")
+        .filter(pk=space_id, code_version=version, is_active=True, office__is_active=True)
+        .first()
+    )
+    if space is None:
+        raise DomainError("invalid_code")
+    return space
+
+
+def office_get(office_id: int) -> Office:
+    office = (
+        Office.objects.select_related("operator")
+        .prefetch_related("spaces")
+        .filter(pk=office_id, is_active=True)
+        .first()
+    )
+    if office is None:
+        raise DomainError("not_found")
+    return office
+
+
+def offices_nearest(
+    *, lat: float, lng: float, offices: QuerySet[Office], limit: int = 50
+) -> list[tuple[int, float]]:
+    """(office id, distance) nearest first. Reads only coordinates, so it stays cheap at 10,000."""
+    rows = offices.filter(is_active=True)
+    located = [
+        (pk, distance_m(lat, lng, o_lat, o_lng))
+        for pk, o_lat, o_lng in rows.values_list("pk", "lat", "lng").iterator(chunk_size=5000)
+    ]
+    located.sort(key=lambda item: item[1])
+    return located[:limit]
+
+
+def offices_with_free_seat(*, seat_type: str | None = None) -> QuerySet[Office]:
+    spaces = Space.objects.filter(is_active=True, in_use__lt=F("quota"))
+    if seat_type:
+        spaces = spaces.filter(seat_type=seat_type)
+    return Office.objects.filter(is_active=True, pk__in=spaces.values("office_id"))
+
+
+def nearby_free(*, office: Office, seat_type: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Other offices with a free seat of `seat_type`, nearest first (for refusals, rule 13)."""
+    candidates = offices_with_free_seat(seat_type=seat_type).exclude(pk=office.pk)
+    nearest = offices_nearest(lat=office.lat, lng=office.lng, offices=candidates, limit=limit)
+    names = dict(Office.objects.filter(pk__in=[pk for pk, _ in nearest]).values_list("pk", "name"))
+    return [
+        {"id": pk, "name": names[pk], "distance_m": round(dist), "seat_type": seat_type}
+        for pk, dist in nearest
+    ]
+
+
+def office_search(
+    *,
+    lat: float | None,
+    lng: float | None,
+    seat_type: str | None,
+    available: bool | None,
+    limit: int,
+) -> list[tuple[Office, float | None]]:
+    """Offices for the finder: nearest first with lat/lng, filtered by seat type and free now."""
+    rows = Office.objects.filter(is_active=True)
+    if seat_type:
+        with_type = Space.objects.filter(seat_type=seat_type, is_active=True)
+        rows = rows.filter(pk__in=with_type.values("office_id"))
+    if available:
+        rows = rows.filter(pk__in=offices_with_free_seat(seat_type=seat_type).values("pk"))
+    ranked: list[tuple[int, float | None]]
+    if lat is not None and lng is not None:
+        ranked = list(offices_nearest(lat=lat, lng=lng, offices=rows, limit=limit))
+    else:
+        ranked = [(pk, None) for pk in rows.order_by("pk").values_list("pk", flat=True)[:limit]]
+    found = Office.objects.select_related("operator").prefetch_related("spaces")
+    by_id = found.in_bulk([pk for pk, _ in ranked])
+    return [(by_id[pk], dist) for pk, dist in ranked]

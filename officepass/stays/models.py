@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Stay(models.Model):
+    """One check-in. It is over at `deadline` whatever the worker has done yet (ARCHITECTURE 4)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Checked in")
+        CHECKED_OUT = "checked_out", _("Checked out")
+        FORCED_OUT = "forced_out", _("Checked out by force")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stays"
+    )
+    space = models.ForeignKey("offices.Space", on_delete=models.PROTECT, related_name="stays")
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="stays")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    # deadline − the office's extension window: from here on the stay can be extended.
+    extension_opens_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    minutes = models.PositiveIntegerField(help_text=_("Minutes chosen, extensions included."))
+    tickets_consumed = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveIntegerField(default=0)
+    # Set when the T−15 reminder went out, so several workers send it once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["status", "extension_opens_at"]),
+            models.Index(fields=["space", "status"]),
+            models.Index(fields=["member", "-started_at"]),
+            models.Index(fields=["office", "started_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="active"),
+                name="one_active_stay_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=F("started_at")), name="stay_deadline_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stay {self.pk} ({self.status})"
+
+
+class AvailabilityChange(models.Model):
+    """A space whose availability changed; written in the changing transaction.
+
+    Event streams in every web process read this log after their last id, so a change made by
+    any process reaches every viewer (ARCHITECTURE 8). The worker prunes old rows.
+    """
+
+    space = models.ForeignKey("offices.Space", on_delete=models.CASCADE, related_name="+")
+    office_id = models.BigIntegerField()
+    created_at = models.DateTimeField(db_index=True)

@@ -1,0 +1,45 @@
+"""Pure rules about time and tickets (no database writes)."""
+
+import math
+from datetime import datetime, timedelta
+
+from officepass.core.errors import DomainError
+from officepass.offices import hours
+from officepass.offices.models import Office
+
+
+def tickets_for(minutes: int, unit_minutes: int) -> int:
+    """Tickets are counted as chosen: ceil(minutes / unit) (rule 2; 240 min at 120 = 2)."""
+    return math.ceil(minutes / unit_minutes)
+
+
+def open_until(office: Office, at: datetime) -> datetime:
+    """When the office closes, for a stay starting at `at`; `office_closed` if closed now."""
+    window = hours.open_window(office.opening_hours, office.closed_dates, office.timezone, at)
+    if window is None:
+        raise DomainError("office_closed")
+    return window[1]
+
+
+def duration_options(office: Office, at: datetime) -> list[int]:
+    """Selectable minutes: multiples of the step, up to the maximum and closing time (rule 3)."""
+    closes = open_until(office, at)
+    room = min(office.max_stay_minutes, int((closes - at).total_seconds() // 60))
+    return list(range(office.step, room + 1, office.step))
+
+
+def check_duration(
+    office: Office, minutes: int, *, start: datetime, now: datetime, past_closing: str
+) -> datetime:
+    """The deadline for `minutes` added to `start`, or the stable error that refuses it.
+
+    Closing time is that of the opening window around `now` (check-in: start == now;
+    extension: start is the current deadline).
+    """
+    if minutes <= 0 or minutes % office.step or minutes > office.max_stay_minutes:
+        raise DomainError("invalid_duration", step=office.step, max_minutes=office.max_stay_minutes)
+    closes = open_until(office, now)
+    deadline = start + timedelta(minutes=minutes)
+    if deadline > closes:
+        raise DomainError(past_closing, closes_at=closes.isoformat())
+    return deadline

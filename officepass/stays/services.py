@@ -1,0 +1,247 @@
+"""The stay lifecycle: check in, extend, unlock, check out, forced checkout (rules 2–11, 14).
+
+Every write is one transaction holding the state change and its audit row; lock commands
+are recorded inside it and sent after commit.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from officepass.accounts.models import User
+from officepass.core import clock
+from officepass.core.audit import audit
+from officepass.core.errors import DomainError
+from officepass.locks.models import LockCommand
+from officepass.locks.services import (
+    lock_command_create,
+    lock_command_send,
+    lock_is_online,
+    unlock_outcome,
+)
+from officepass.offices.models import Space
+from officepass.offices.selectors import nearby_free, space_for_code
+from officepass.stays import rules
+from officepass.stays.models import AvailabilityChange, Stay
+from officepass.tickets.cycles import member_cycle_roll
+from officepass.tickets.models import TicketAccount
+from officepass.tickets.services import ticket_account_ensure, ticket_consume
+
+
+def space_claim(space_id: int) -> bool:
+    """Take one seat: a single guarded UPDATE, so concurrent check-ins cannot oversell."""
+    return (
+        Space.objects.filter(pk=space_id, in_use__lt=F("quota")).update(in_use=F("in_use") + 1) == 1
+    )
+
+
+def space_release(space: Space) -> None:
+    Space.objects.filter(pk=space.pk, in_use__gt=0).update(in_use=F("in_use") - 1)
+    availability_changed(space)
+
+
+def availability_changed(space: Space) -> None:
+    AvailabilityChange.objects.create(space=space, office_id=space.office_id,
+                                      created_at=clock.now())  # fmt: skip
+
+
+def _end(
+    stay: Stay, *, status: str, ended_at: datetime, actor: User | None, **data: object
+) -> bool:
+    """Move an active stay to an end state once (guarded), free its seat, audit it."""
+    moved = Stay.objects.filter(pk=stay.pk, status=Stay.Status.ACTIVE).update(
+        status=status, ended_at=ended_at
+    )
+    if not moved:
+        return False
+    stay.status, stay.ended_at = status, ended_at
+    space_release(stay.space)
+    audit(actor=actor, action=f"stay.{status}", target=stay, space=stay.space_id, **data)
+    return True
+
+
+def stays_finalize_expired(*, space_id: int | None = None, member_id: int | None = None,
+                           limit: int = 500) -> int:  # fmt: skip
+    """Record stays past their deadline as forced out and free their seats (rule 10).
+
+    Several workers may run this at once: rows are taken with SKIP LOCKED on PostgreSQL and
+    each end is a guarded UPDATE, so no stay is finalized twice.
+    """
+    now = clock.now()
+    expired = Stay.objects.filter(status=Stay.Status.ACTIVE, deadline__lte=now)
+    if space_id is not None:
+        expired = expired.filter(space_id=space_id)
+    if member_id is not None:
+        expired = expired.filter(member_id=member_id)
+    done = 0
+    with transaction.atomic():
+        batch = expired.select_related("space").select_for_update(skip_locked=True, of=("self",))
+        for stay in batch.order_by("deadline")[:limit]:
+            done += _end(stay, status=Stay.Status.FORCED_OUT, ended_at=stay.deadline, actor=None,
+                         reason="deadline passed")  # fmt: skip
+    return done
+
+
+def _claim_or_free_expired(space: Space) -> None:
+    if space_claim(space.pk):
+        return
+    # Nobody is refused a seat still held by a stay whose deadline has passed.
+    if stays_finalize_expired(space_id=space.pk) and space_claim(space.pk):
+        return
+    raise DomainError("space_full", nearby=nearby_free(office=space.office,
+                                                       seat_type=space.seat_type))  # fmt: skip
+
+
+def _precheck_balance(member: User, tickets: int) -> None:
+    account = ticket_account_ensure(member=member)
+    if not account.postpaid and account.balance < tickets:
+        raise DomainError("insufficient_tickets", balance=account.balance, needed=tickets)
+
+
+def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
+    """Check in to the space a door code names for `minutes`, charging tickets as chosen."""
+    now = clock.now()
+    space = space_for_code(code)
+    office = space.office
+    deadline = rules.check_duration(office, minutes, start=now, now=now,
+                                    past_closing="invalid_duration")  # fmt: skip
+    tickets = rules.tickets_for(minutes, office.unit_minutes)
+    member_cycle_roll(member=member)
+    _precheck_balance(member, tickets)
+    if not lock_is_online(space):
+        raise DomainError("lock_unavailable", nearby=nearby_free(office=office,
+                                                                 seat_type=space.seat_type))  # fmt: skip
+    with transaction.atomic():
+        stays_finalize_expired(member_id=member.pk)
+        _claim_or_free_expired(space)
+        try:
+            with transaction.atomic():
+                stay = Stay.objects.create(
+                    member=member, space=space, office=office, started_at=now,
+                    deadline=deadline, minutes=minutes, tickets_consumed=tickets,
+                    extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+                )  # fmt: skip
+        except IntegrityError as exc:
+            raise DomainError("already_checked_in") from exc
+        ticket_consume(member=member, tickets=tickets, stay=stay,
+                       reason=f"check-in {office.name} / {space.name}: {minutes} min")  # fmt: skip
+        availability_changed(space)
+        audit(actor=member, action="stay.check_in", target=stay, space=space.pk,
+              minutes=minutes, tickets=tickets, deadline=deadline.isoformat())  # fmt: skip
+    return stay
+
+
+def access_own_stay(*, member: User, stay_id: int) -> Stay:
+    """A member reaches only their own stays; anyone else's is `not_found` (no leak)."""
+    stay = (
+        Stay.objects.select_related("space", "office", "space__office")
+        .filter(pk=stay_id, member=member)
+        .first()
+    )
+    if stay is None:
+        raise DomainError("not_found")
+    return stay
+
+
+def _require_running(stay: Stay, now: datetime) -> None:
+    if stay.status != Stay.Status.ACTIVE or now >= stay.deadline:
+        raise DomainError("stay_not_active", status=stay.status, deadline=stay.deadline.isoformat())
+
+
+def _uses_tickets_for_extension(member: User) -> bool:
+    plan = member.plan
+    return plan is None or (plan.extensions_need_tickets and not plan.postpaid)
+
+
+def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
+    """Move the deadline later from T−window until the deadline (rule 8), tickets as chosen."""
+    now = clock.now()
+    stay = access_own_stay(member=member, stay_id=stay_id)
+    _require_running(stay, now)
+    if now < stay.extension_opens_at:
+        raise DomainError("extension_not_open", opens_at=stay.extension_opens_at.isoformat())
+    office = stay.office
+    deadline = rules.check_duration(office, minutes, start=stay.deadline, now=now,
+                                    past_closing="office_closing")  # fmt: skip
+    tickets = rules.tickets_for(minutes, office.unit_minutes)
+    if _uses_tickets_for_extension(member):
+        _precheck_balance(member, tickets)
+    with transaction.atomic():
+        moved = Stay.objects.filter(
+            pk=stay.pk, status=Stay.Status.ACTIVE, deadline=stay.deadline, deadline__gt=now
+        ).update(
+            deadline=deadline,
+            extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+            minutes=F("minutes") + minutes,
+            tickets_consumed=F("tickets_consumed") + tickets,
+            extensions=F("extensions") + 1,
+            reminded_at=None,
+        )
+        if not moved:
+            raise DomainError("stay_not_active")
+        ticket_consume(member=member, tickets=tickets, stay=stay,
+                       reason=f"extension {office.name} / {stay.space.name}: {minutes} min")  # fmt: skip
+        audit(actor=member, action="stay.extend", target=stay, minutes=minutes, tickets=tickets,
+              deadline=deadline.isoformat())  # fmt: skip
+    stay.refresh_from_db()
+    return stay
+
+
+def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
+    """Open the stay's door (rule 7): own active stay, before the deadline, its space only."""
+    now = clock.now()
+    stay = access_own_stay(member=member, stay_id=stay_id)
+    try:
+        _require_running(stay, now)
+    except DomainError:
+        with transaction.atomic():
+            audit(actor=member, action="lock.unlock_refused", target=stay, reason="stay_not_active")
+        raise
+    with transaction.atomic():
+        command = lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
+    return unlock_outcome(lock_command_send(command)), stay
+
+
+def stay_checkout(
+    *, member: User, stay_id: int, unlock: bool = True
+) -> tuple[Stay, LockCommand | None]:
+    """Check out (rule 9): frees the seat at once; the exit unlock is sent after commit."""
+    now = clock.now()
+    stay = access_own_stay(member=member, stay_id=stay_id)
+    _require_running(stay, now)
+    command = None
+    with transaction.atomic():
+        if not _end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
+            raise DomainError("stay_not_active")
+        if unlock:
+            command = lock_command_create(member=member, space=stay.space, stay=stay,
+                                          purpose="exit")  # fmt: skip
+    if command is not None:
+        command = lock_command_send(command)
+    return stay, command
+
+
+def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
+    """Operator or secretariat ends a stay now (seat freed, member can no longer unlock)."""
+    stay = Stay.objects.select_related("space").filter(pk=stay_id).first()
+    if stay is None:
+        raise DomainError("not_found")
+    with transaction.atomic():
+        if not _end(stay, status=Stay.Status.FORCED_OUT, ended_at=min(clock.now(), stay.deadline),
+                    actor=actor, reason=reason or "forced by staff"):  # fmt: skip
+            raise DomainError("stay_not_active")
+    return stay
+
+
+def stay_cancel(*, actor: User | None, stay: Stay, reason: str) -> bool:
+    """End a stay as cancelled (used by recovery when the door never opened)."""
+    with transaction.atomic():
+        return _end(stay, status=Stay.Status.CANCELLED, ended_at=clock.now(), actor=actor,
+                    reason=reason)  # fmt: skip
+
+
+def balance_of(member: User) -> int:
+    return (
+        TicketAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0
+    )

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TroubleReport(models.Model):
+    """A member's report to the secretariat (rule 13: the door would not open, or other)."""
+
+    class Kind(models.TextChoices):
+        ENTRY_UNLOCK = "entry_unlock", _("The door would not open on entry")
+        EXIT_UNLOCK = "exit_unlock", _("The door would not open on exit")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trouble_reports"
+    )
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
+    stay = models.ForeignKey("stays.Stay", null=True, blank=True, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.TextField(max_length=4000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    diagnostics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -1,0 +1,44 @@
+"""Trouble reports: stored, audited, and e-mailed to the secretariat after commit."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from officepass.accounts.models import User
+from officepass.core import clock
+from officepass.core.audit import audit
+from officepass.core.errors import DomainError
+from officepass.offices.models import Office
+from officepass.stays.models import Stay
+from officepass.support.models import TroubleReport
+
+
+def _email_secretariat(report: TroubleReport) -> None:
+    subject = f"[officepass] {report.kind} at {report.office.name} (report #{report.pk})"
+    body = (
+        f"Member: {report.member.email}\nOffice: {report.office.name} (#{report.office_id})\n"
+        f"Help desk: {report.office.help_desk_phone}\nStay: {report.stay_id or '-'}\n"
+        f"Kind: {report.kind}\n\n{report.message}\n"
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL,
+              [settings.OFFICEPASS["SECRETARIAT_EMAIL"]], fail_silently=True)  # fmt: skip
+
+
+def trouble_report_create(
+    *, member: User, office_id: int, stay_id: int | None, kind: str, message: str
+) -> TroubleReport:
+    if kind not in TroubleReport.Kind.values or not message.strip():
+        raise DomainError("invalid_input", field="kind" if message.strip() else "message")
+    office = Office.objects.filter(pk=office_id).first()
+    stay = Stay.objects.filter(pk=stay_id, member=member).first() if stay_id else None
+    if office is None or (stay_id and stay is None):
+        raise DomainError("invalid_input", field="office_id" if office is None else "stay_id")
+    with transaction.atomic():
+        report = TroubleReport.objects.create(
+            member=member, office=office, stay=stay, kind=kind, message=message.strip(),
+            created_at=clock.now(),
+        )  # fmt: skip
+        audit(actor=member, action="trouble_report.create", target=report, kind=kind,
+              office=office.pk, stay=stay_id)  # fmt: skip
+        transaction.on_commit(lambda: _email_secretariat(report))
+    return report
