@@ -111,19 +111,20 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.starts
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # officepass behaviour
-OFFICEPASS = {
-    # How long an API token lives (days) before it must be renewed.
-    "TOKEN_TTL_DAYS": env_int("TOKEN_TTL_DAYS", 30),
-    # Failed logins per e-mail within the window before `too_many_attempts`.
-    "LOGIN_MAX_FAILURES": env_int("LOGIN_MAX_FAILURES", 10),
-    "LOGIN_WINDOW_SECONDS": env_int("LOGIN_WINDOW_SECONDS", 900),
-    # Worker loop period (seconds): how soon after a deadline a stay is finalized.
-    "WORKER_INTERVAL_SECONDS": float(env_str("WORKER_INTERVAL_SECONDS", "1.0")),
-    # Lock driver used when a space has none configured.
-    "DEFAULT_LOCK_DRIVER": env_str("DEFAULT_LOCK_DRIVER", "simulator"),
-    # Where secretariat notices (trouble reports) go.
-    "SECRETARIAT_EMAIL": env_str("SECRETARIAT_EMAIL", "secretariat@officepass.example"),
-}
+# How long an API token lives (days) before the member must sign in again.
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
+# Failed sign-ins per e-mail within the window before `too_many_attempts`.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
+LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
+# Worker loop period (seconds): how soon after a deadline a stay is recorded as forced out.
+WORKER_INTERVAL_SECONDS = float(env_str("WORKER_INTERVAL_SECONDS", "1.0"))
+# Lock driver for spaces that name none.
+DEFAULT_LOCK_DRIVER = env_str("DEFAULT_LOCK_DRIVER", "simulator")
+# Where trouble reports go (rule 13).
+SECRETARIAT_EMAIL = env_str("SECRETARIAT_EMAIL", "secretariat@officepass.example")
+# Availability event streams: poll period and lifetime (EventSource reconnects).
+STREAM_POLL_SECONDS = float(env_str("STREAM_POLL_SECONDS", "0.5"))
+STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")

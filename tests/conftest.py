@@ -7,3 +7,9 @@ def on_postgres() -> None:
     """Skip, with the reason, unless the test database is PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (make test does)")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """PBKDF2 at full strength costs ~0.3 s per user; tests create hundreds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

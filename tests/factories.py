@@ -14,25 +14,40 @@ PASSWORD = "correct-horse-2026"
 
 def plan(code: str = "individual-10", **extra: Any) -> Plan:
     defaults: dict[str, Any] = {
-        "name": code, "kind": "individual", "tickets_per_cycle": 10,
-        "extensions_need_tickets": True, "postpaid": False,
-    }  # fmt: skip
+        "name": code,
+        "kind": "individual",
+        "tickets_per_cycle": 10,
+        "extensions_need_tickets": True,
+        "postpaid": False,
+    }
     defaults.update(extra)
     return Plan.objects.update_or_create(code=code, defaults=defaults)[0]
 
 
 def corporate_plan() -> Plan:
-    return plan("corporate", kind="corporate", tickets_per_cycle=0,
-                extensions_need_tickets=False, postpaid=True)  # fmt: skip
+    return plan(
+        "corporate",
+        kind="corporate",
+        tickets_per_cycle=0,
+        extensions_need_tickets=False,
+        postpaid=True,
+    )
 
 
 def office(name: str = "Test Office", **extra: Any) -> Office:
     operator = extra.pop("operator", None) or Operator.objects.create(name=f"Op {name}")
     fields: dict[str, Any] = {
-        "operator": operator, "name": name, "address": "Tokyo", "lat": 35.68, "lng": 139.76,
-        "timezone": "Asia/Tokyo", "opening_hours": hours.always_open(), "unit_minutes": 120,
-        "max_stay_minutes": 480, "help_desk_phone": "03-0000-0000",
-    }  # fmt: skip
+        "operator": operator,
+        "name": name,
+        "address": "Tokyo",
+        "lat": 35.68,
+        "lng": 139.76,
+        "timezone": "Asia/Tokyo",
+        "opening_hours": hours.always_open(),
+        "unit_minutes": 120,
+        "max_stay_minutes": 480,
+        "help_desk_phone": "03-0000-0000",
+    }
     fields.update(extra)
     return Office.objects.create(**fields)
 

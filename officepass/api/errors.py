@@ -28,25 +28,25 @@ def error_body(request: HttpRequest, exc: DomainError) -> dict[str, Any]:
 
 
 def install(api: NinjaAPI) -> None:
-    def reply(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    def reply(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, error_body(request, exc), status=exc.status)
 
     api.add_exception_handler(DomainError, reply)
 
-    def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         details = [
             {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", ""))}
             for e in exc.errors
         ]
         return reply(request, DomainError("invalid_input", errors=details))
 
-    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         return reply(request, DomainError("not_authenticated"))
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return reply(request, DomainError("not_found"))
 
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}.get(
             exc.status_code, "invalid_input"
         )

@@ -40,13 +40,15 @@ def opening_hours_out(office: Office) -> list[dict[str, Any]]:
     days = []
     for day in hours.DAYS:
         span = office.opening_hours.get(day)
-        days.append({
-            "day": day,
-            "open": span[0] if span else None,
-            "close": span[1] if span else None,
-            "closed": span is None,
-            "all_day": bool(span) and span[0] == "00:00" and span[1] == "24:00",
-        })  # fmt: skip
+        days.append(
+            {
+                "day": day,
+                "open": span[0] if span else None,
+                "close": span[1] if span else None,
+                "closed": span is None,
+                "all_day": bool(span) and span[0] == "00:00" and span[1] == "24:00",
+            }
+        )
     return days
 
 
@@ -127,13 +129,21 @@ def member_out(member: User) -> dict[str, Any]:
         "email": member.email,
         "name": member.name,
         "language": member.language,
-        "plan": None if plan is None else {
-            "code": plan.code, "name": plan.name, "kind": plan.kind,
+        "plan": None
+        if plan is None
+        else {
+            "code": plan.code,
+            "name": plan.name,
+            "kind": plan.kind,
             "tickets_per_cycle": plan.tickets_per_cycle,
-            "extensions_need_tickets": plan.extensions_need_tickets, "postpaid": plan.postpaid,
+            "extensions_need_tickets": plan.extensions_need_tickets,
+            "postpaid": plan.postpaid,
         },
-        "company": None if member.company is None else {
-            "id": member.company.pk, "name": member.company.name,
+        "company": None
+        if member.company is None
+        else {
+            "id": member.company.pk,
+            "name": member.company.name,
         },
         "tickets": tickets_summary(member),
-    }  # fmt: skip
+    }

@@ -16,8 +16,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 
 from officepass.stays.models import AvailabilityChange
 
-POLL_SECONDS = float(getattr(settings, "STREAM_POLL_SECONDS", 0.5))
-MAX_SECONDS = float(getattr(settings, "STREAM_MAX_SECONDS", 300))
+POLL_SECONDS = settings.STREAM_POLL_SECONDS
+MAX_SECONDS = settings.STREAM_MAX_SECONDS
 HEARTBEAT_SECONDS = 15.0
 
 

@@ -22,9 +22,8 @@ from officepass.api.streams import availability_stream
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices import selectors as offices
-from officepass.stays import rules
+from officepass.stays import rules, services
 from officepass.stays import selectors as stays
-from officepass.stays import services
 from officepass.support.services import trouble_report_create
 
 api = NinjaAPI(
@@ -47,8 +46,9 @@ def member(request: HttpRequest) -> User:
     return user
 
 
-@api.post("/auth/token", auth=None, response={200: schemas.TokenOut, 401: ERR, 429: ERR},
-          tags=["auth"])  # fmt: skip
+@api.post(
+    "/auth/token", auth=None, response={200: schemas.TokenOut, 401: ERR, 429: ERR}, tags=["auth"]
+)
 def auth_token(request: HttpRequest, payload: schemas.TokenIn) -> dict[str, Any]:
     raw, token = token_create_for_login(email=payload.email, password=payload.password)
     return {"token": raw, "expires_at": token.expires_at, "member": member_out(token.user)}
@@ -79,9 +79,12 @@ def office_list(request: HttpRequest, filters: Query[OfficeFilter]) -> dict[str,
     if (filters.lat is None) != (filters.lng is None):
         raise DomainError("invalid_input", field="lat/lng")
     rows = offices.office_search(
-        lat=filters.lat, lng=filters.lng, seat_type=filters.seat_type,
-        available=filters.available, limit=max(1, min(filters.limit, 200)),
-    )  # fmt: skip
+        lat=filters.lat,
+        lng=filters.lng,
+        seat_type=filters.seat_type,
+        available=filters.available,
+        limit=max(1, min(filters.limit, 200)),
+    )
     return {"items": [office_out(o, distance=d) for o, d in rows]}
 
 
@@ -92,8 +95,12 @@ def office_detail(request: HttpRequest, office_id: int) -> dict[str, Any]:
     return office_out(offices.office_get(office_id))
 
 
-@api.get("/checkin-codes/{code}", auth=None, response={200: schemas.CheckinCodeOut, 404: ERR},
-         tags=["stays"])  # fmt: skip
+@api.get(
+    "/checkin-codes/{code}",
+    auth=None,
+    response={200: schemas.CheckinCodeOut, 404: ERR},
+    tags=["stays"],
+)
 def checkin_code(request: HttpRequest, code: str) -> dict[str, Any]:
     space = offices.space_for_code(code)
     office = offices.office_get(space.office_id)
@@ -109,17 +116,21 @@ def checkin_code(request: HttpRequest, code: str) -> dict[str, Any]:
         "unit_minutes": office.unit_minutes,
         "options": [
             {"minutes": m, "tickets": rules.tickets_for(m, office.unit_minutes)} for m in minutes
-        ],  # fmt: skip
+        ],
         "office_open": is_open,
     }
 
 
-@api.post("/stays", response={201: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR, 503: ERR},
-          tags=["stays"])  # fmt: skip
+@api.post(
+    "/stays",
+    response={201: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR, 503: ERR},
+    tags=["stays"],
+)
 @idempotent
 def stay_create(request: HttpRequest, payload: schemas.StayIn) -> tuple[int, dict[str, Any]]:
-    stay = services.stay_check_in(member=member(request), code=payload.code,
-                                  minutes=payload.minutes)  # fmt: skip
+    stay = services.stay_check_in(
+        member=member(request), code=payload.code, minutes=payload.minutes
+    )
     return 201, stay_out(stay)
 
 
@@ -134,28 +145,39 @@ def stay_list(request: HttpRequest, limit: int = 50) -> dict[str, Any]:
     return {"items": [stay_out(s) for s in items]}
 
 
-@api.post("/stays/{stay_id}/unlock", response={200: schemas.UnlockOut, 404: ERR, 409: ERR,
-          503: ERR}, tags=["stays"])  # fmt: skip
+@api.post(
+    "/stays/{stay_id}/unlock",
+    response={200: schemas.UnlockOut, 404: ERR, 409: ERR, 503: ERR},
+    tags=["stays"],
+)
 @idempotent
 def stay_unlock(request: HttpRequest, stay_id: int) -> tuple[int, dict[str, Any]]:
     result, stay = services.stay_unlock(member=member(request), stay_id=stay_id)
     return 200, {"result": result, "stay": stay_out(stay)}
 
 
-@api.post("/stays/{stay_id}/extend", response={200: schemas.StayOut, 400: ERR, 404: ERR,
-          409: ERR}, tags=["stays"])  # fmt: skip
+@api.post(
+    "/stays/{stay_id}/extend",
+    response={200: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR},
+    tags=["stays"],
+)
 @idempotent
-def stay_extend(request: HttpRequest, stay_id: int,
-                payload: schemas.ExtendIn) -> tuple[int, dict[str, Any]]:  # fmt: skip
+def stay_extend(
+    request: HttpRequest, stay_id: int, payload: schemas.ExtendIn
+) -> tuple[int, dict[str, Any]]:
     stay = services.stay_extend(member=member(request), stay_id=stay_id, minutes=payload.minutes)
     return 200, stay_out(stay)
 
 
-@api.post("/stays/{stay_id}/checkout", response={200: schemas.CheckoutOut, 404: ERR, 409: ERR},
-          tags=["stays"])  # fmt: skip
+@api.post(
+    "/stays/{stay_id}/checkout",
+    response={200: schemas.CheckoutOut, 404: ERR, 409: ERR},
+    tags=["stays"],
+)
 @idempotent
-def stay_checkout(request: HttpRequest, stay_id: int,
-                  payload: schemas.CheckoutIn | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
+def stay_checkout(
+    request: HttpRequest, stay_id: int, payload: schemas.CheckoutIn | None = None
+) -> tuple[int, dict[str, Any]]:
     unlock = payload.unlock if payload is not None else True
     stay, command = services.stay_checkout(member=member(request), stay_id=stay_id, unlock=unlock)
     return 200, {**stay_out(stay), "unlock": stays.checkout_unlock_out(command, stay)}
@@ -165,12 +187,20 @@ def stay_checkout(request: HttpRequest, stay_id: int,
 @idempotent
 def trouble_create(request: HttpRequest, payload: schemas.TroubleIn) -> tuple[int, dict[str, Any]]:
     report = trouble_report_create(
-        member=member(request), office_id=payload.office_id, stay_id=payload.stay_id,
-        kind=payload.kind, message=payload.message,
-    )  # fmt: skip
-    return 201, {"id": report.pk, "office_id": report.office_id, "stay_id": report.stay_id,
-                 "kind": report.kind, "status": report.status,
-                 "created_at": report.created_at.isoformat()}  # fmt: skip
+        member=member(request),
+        office_id=payload.office_id,
+        stay_id=payload.stay_id,
+        kind=payload.kind,
+        message=payload.message,
+    )
+    return 201, {
+        "id": report.pk,
+        "office_id": report.office_id,
+        "stay_id": report.stay_id,
+        "kind": report.kind,
+        "status": report.status,
+        "created_at": report.created_at.isoformat(),
+    }
 
 
 class AvailabilityFilter(schemas.Schema):
@@ -183,13 +213,21 @@ class AvailabilityFilter(schemas.Schema):
 @api.get("/availability", auth=None, response={200: schemas.AvailabilityList}, tags=["offices"])
 def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> dict[str, Any]:
     items, next_after = stays.availability(
-        office_ids=filters.office_id, seat_type=filters.seat_type, after=filters.after,
+        office_ids=filters.office_id,
+        seat_type=filters.seat_type,
+        after=filters.after,
         limit=max(1, min(filters.limit, 5000)),
-    )  # fmt: skip
+    )
     return {"items": items, "next_after": next_after}
 
 
-api.get("/availability/stream", auth=None, tags=["offices"],
-        openapi_extra={"responses": {200: {"description": "text/event-stream",
-                                           "content": {"text/event-stream": {}}}}},
-        )(availability_stream)  # fmt: skip
+api.get(
+    "/availability/stream",
+    auth=None,
+    tags=["offices"],
+    openapi_extra={
+        "responses": {
+            200: {"description": "text/event-stream", "content": {"text/event-stream": {}}}
+        }
+    },
+)(availability_stream)

@@ -42,15 +42,39 @@ LAYOUTS = [
 ]
 
 PLANS = [
-    {"code": "individual-10", "name": "個人ベーシック 10", "kind": "individual",
-     "tickets_per_cycle": 10, "extensions_need_tickets": True, "postpaid": False},
-    {"code": "individual-20", "name": "個人 20", "kind": "individual",
-     "tickets_per_cycle": 20, "extensions_need_tickets": True, "postpaid": False},
-    {"code": "individual-31", "name": "個人 31", "kind": "individual",
-     "tickets_per_cycle": 31, "extensions_need_tickets": True, "postpaid": False},
-    {"code": "corporate", "name": "法人 後払い", "kind": "corporate",
-     "tickets_per_cycle": 0, "extensions_need_tickets": False, "postpaid": True},
-]  # fmt: skip
+    {
+        "code": "individual-10",
+        "name": "個人ベーシック 10",
+        "kind": "individual",
+        "tickets_per_cycle": 10,
+        "extensions_need_tickets": True,
+        "postpaid": False,
+    },
+    {
+        "code": "individual-20",
+        "name": "個人 20",
+        "kind": "individual",
+        "tickets_per_cycle": 20,
+        "extensions_need_tickets": True,
+        "postpaid": False,
+    },
+    {
+        "code": "individual-31",
+        "name": "個人 31",
+        "kind": "individual",
+        "tickets_per_cycle": 31,
+        "extensions_need_tickets": True,
+        "postpaid": False,
+    },
+    {
+        "code": "corporate",
+        "name": "法人 後払い",
+        "kind": "corporate",
+        "tickets_per_cycle": 0,
+        "extensions_need_tickets": False,
+        "postpaid": True,
+    },
+]
 
 COMPANY = {"name": "Demo Trading K.K.", "code": "1234567890123456"}
-PASSWORD = "demo-pass-2026"
+PASSWORD = "demo-pass-2026"  # noqa: S105 (the documented demo password)

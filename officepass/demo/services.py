@@ -26,16 +26,22 @@ def _load_offices(operators: list[Operator]) -> list[Office]:
         office, _ = Office.objects.update_or_create(
             name=name,
             defaults={
-                "operator": operators[op], "address": address, "lat": lat, "lng": lng,
+                "operator": operators[op],
+                "address": address,
+                "lat": lat,
+                "lng": lng,
                 "timezone": "Asia/Tokyo",
-                "opening_hours": _night_closed() if index == data.NIGHT_CLOSED_OFFICE
+                "opening_hours": _night_closed()
+                if index == data.NIGHT_CLOSED_OFFICE
                 else hours.always_open(),
                 "unit_minutes": 240 if index == data.UNIT_240_OFFICE else 120,
-                "max_stay_minutes": 480, "extension_window_minutes": 15,
+                "max_stay_minutes": 480,
+                "extension_window_minutes": 15,
                 "help_desk_phone": f"03-5555-{1000 + index:04d}",
-                "rules_allowed": DEFAULT_ALLOWED, "rules_forbidden": DEFAULT_FORBIDDEN,
+                "rules_allowed": DEFAULT_ALLOWED,
+                "rules_forbidden": DEFAULT_FORBIDDEN,
             },
-        )  # fmt: skip
+        )
         for space_name, seat_type in data.LAYOUTS[index % len(data.LAYOUTS)]:
             Space.objects.get_or_create(
                 office=office, name=space_name, defaults={"seat_type": seat_type, "quota": 2}
@@ -44,8 +50,9 @@ def _load_offices(operators: list[Operator]) -> list[Office]:
     return offices
 
 
-def _member(email: str, plan: Plan, *, tickets: int, company: Company | None = None,
-            **extra: object) -> User:  # fmt: skip
+def _member(
+    email: str, plan: Plan, *, tickets: int, company: Company | None = None, **extra: object
+) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, data.PASSWORD, plan=plan, company=company, **extra)
@@ -53,12 +60,20 @@ def _member(email: str, plan: Plan, *, tickets: int, company: Company | None = N
     if plan.postpaid or user.cycle_ends_at is not None:
         return user
     # First cycle: from the start of this local month to the same day next month.
-    start = datetime.combine(clock.now().astimezone(ZoneInfo("Asia/Tokyo")).date().replace(day=1),
-                             time(), ZoneInfo("Asia/Tokyo"))  # fmt: skip
+    start = datetime.combine(
+        clock.now().astimezone(ZoneInfo("Asia/Tokyo")).date().replace(day=1),
+        time(),
+        ZoneInfo("Asia/Tokyo"),
+    )
     user.cycle_ends_at = add_month(start)
     user.save(update_fields=["cycle_ends_at"])
-    ticket_grant(actor=None, member=user, tickets=tickets, reason=f"demo grant: {plan.name}",
-                 key=f"demo:{email}")  # fmt: skip
+    ticket_grant(
+        actor=None,
+        member=user,
+        tickets=tickets,
+        reason=f"demo grant: {plan.name}",
+        key=f"demo:{email}",
+    )
     return user
 
 
@@ -68,8 +83,9 @@ def load_demo() -> dict[str, int]:
         Operator.objects.update_or_create(name=o["name"], defaults=o)[0] for o in data.OPERATORS
     ]
     offices = _load_offices(operators)
-    plans = {p["code"]: Plan.objects.update_or_create(code=p["code"], defaults=p)[0]
-             for p in data.PLANS}  # fmt: skip
+    plans = {
+        p["code"]: Plan.objects.update_or_create(code=p["code"], defaults=p)[0] for p in data.PLANS
+    }
     company, _ = Company.objects.update_or_create(
         code=data.COMPANY["code"],
         defaults={"name": data.COMPANY["name"], "plan": plans["corporate"]},
@@ -81,8 +97,9 @@ def load_demo() -> dict[str, int]:
     for n in range(1, 51):
         _member(f"member{n:02d}@example.com", plans["corporate"], tickets=0, company=company)
     if not User.objects.filter(email="operator@example.com").exists():
-        User.objects.create_user("operator@example.com", data.PASSWORD, operator=operators[0],
-                                 name="Operator Staff")  # fmt: skip
+        User.objects.create_user(
+            "operator@example.com", data.PASSWORD, operator=operators[0], name="Operator Staff"
+        )
     if not User.objects.filter(email="admin@example.com").exists():
         User.objects.create_superuser("admin@example.com", data.PASSWORD, name="Secretariat")
     return {"offices": len(offices), "spaces": Space.objects.count(), "users": User.objects.count()}

@@ -10,7 +10,7 @@ DRIVERS: dict[str, type[LockDriver]] = {SimulatorDriver.name: SimulatorDriver}
 
 
 def driver_name(space: Space) -> str:
-    return space.lock_driver or settings.OFFICEPASS["DEFAULT_LOCK_DRIVER"]
+    return space.lock_driver or settings.DEFAULT_LOCK_DRIVER
 
 
 def driver_for(space: Space) -> LockDriver:

@@ -23,19 +23,30 @@ log = logging.getLogger(__name__)
 SEND_WITHIN = timedelta(seconds=30)
 
 
-def lock_command_create(*, member: User | None, space: Space, stay: Stay | None,
-                        purpose: str) -> LockCommand:  # fmt: skip
+def lock_command_create(
+    *, member: User | None, space: Space, stay: Stay | None, purpose: str
+) -> LockCommand:
     """Record an unlock (call inside the transaction that allows it)."""
     now = clock.now()
     not_after = now + SEND_WITHIN
     if stay is not None:
         not_after = min(not_after, stay.deadline) if purpose == "unlock" else not_after
     command = LockCommand.objects.create(
-        space=space, stay=stay, member=member, purpose=purpose,
-        driver=driver_name(space), created_at=now, not_after=not_after,
-    )  # fmt: skip
-    audit(actor=member, action=f"lock.{purpose}_requested", target=command,
-          space=space.pk, stay=getattr(stay, "pk", None))  # fmt: skip
+        space=space,
+        stay=stay,
+        member=member,
+        purpose=purpose,
+        driver=driver_name(space),
+        created_at=now,
+        not_after=not_after,
+    )
+    audit(
+        actor=member,
+        action=f"lock.{purpose}_requested",
+        target=command,
+        space=space.pk,
+        stay=getattr(stay, "pk", None),
+    )
     return command
 
 
@@ -64,10 +75,16 @@ def lock_command_send(command: LockCommand) -> LockCommand:
     command.finished_at = clock.now()
     command.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     with transaction.atomic():
-        command.save(update_fields=["status", "error_code", "response", "finished_at",
-                                    "latency_ms"])  # fmt: skip
-        audit(actor=command.member, action=f"lock.{command.purpose}_{status}", target=command,
-              latency_ms=command.latency_ms, error=error)  # fmt: skip
+        command.save(
+            update_fields=["status", "error_code", "response", "finished_at", "latency_ms"]
+        )
+        audit(
+            actor=command.member,
+            action=f"lock.{command.purpose}_{status}",
+            target=command,
+            latency_ms=command.latency_ms,
+            error=error,
+        )
     return command
 
 

@@ -64,3 +64,6 @@ class AvailabilityChange(models.Model):
     space = models.ForeignKey("offices.Space", on_delete=models.CASCADE, related_name="+")
     office_id = models.BigIntegerField()
     created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"space {self.space_id} changed"

@@ -55,8 +55,11 @@ def checkout_unlock_out(command: LockCommand | None, stay: Stay) -> dict[str, An
     """What happened to the exit unlock, so the app can point to the help desk if it failed."""
     if command is None:
         return None
-    ok = {LockCommand.Status.CONFIRMED: "unlocked", LockCommand.Status.ACCEPTED: "accepted",
-          LockCommand.Status.UNKNOWN: "accepted"}  # fmt: skip
+    ok: dict[str, str] = {
+        LockCommand.Status.CONFIRMED: "unlocked",
+        LockCommand.Status.ACCEPTED: "accepted",
+        LockCommand.Status.UNKNOWN: "accepted",
+    }
     if command.status in ok:
         return {"result": ok[command.status], "error": None, "help_desk_phone": None}
     return {

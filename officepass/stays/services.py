@@ -42,8 +42,9 @@ def space_release(space: Space) -> None:
 
 
 def availability_changed(space: Space) -> None:
-    AvailabilityChange.objects.create(space=space, office_id=space.office_id,
-                                      created_at=clock.now())  # fmt: skip
+    AvailabilityChange.objects.create(
+        space=space, office_id=space.office_id, created_at=clock.now()
+    )
 
 
 def _end(
@@ -61,8 +62,9 @@ def _end(
     return True
 
 
-def stays_finalize_expired(*, space_id: int | None = None, member_id: int | None = None,
-                           limit: int = 500) -> int:  # fmt: skip
+def stays_finalize_expired(
+    *, space_id: int | None = None, member_id: int | None = None, limit: int = 500
+) -> int:
     """Record stays past their deadline as forced out and free their seats (rule 10).
 
     Several workers may run this at once: rows are taken with SKIP LOCKED on PostgreSQL and
@@ -78,8 +80,13 @@ def stays_finalize_expired(*, space_id: int | None = None, member_id: int | None
     with transaction.atomic():
         batch = expired.select_related("space").select_for_update(skip_locked=True, of=("self",))
         for stay in batch.order_by("deadline")[:limit]:
-            done += _end(stay, status=Stay.Status.FORCED_OUT, ended_at=stay.deadline, actor=None,
-                         reason="deadline passed")  # fmt: skip
+            done += _end(
+                stay,
+                status=Stay.Status.FORCED_OUT,
+                ended_at=stay.deadline,
+                actor=None,
+                reason="deadline passed",
+            )
     return done
 
 
@@ -89,8 +96,9 @@ def _claim_or_free_expired(space: Space) -> None:
     # Nobody is refused a seat still held by a stay whose deadline has passed.
     if stays_finalize_expired(space_id=space.pk) and space_claim(space.pk):
         return
-    raise DomainError("space_full", nearby=nearby_free(office=space.office,
-                                                       seat_type=space.seat_type))  # fmt: skip
+    raise DomainError(
+        "space_full", nearby=nearby_free(office=space.office, seat_type=space.seat_type)
+    )
 
 
 def _precheck_balance(member: User, tickets: int) -> None:
@@ -104,31 +112,50 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     now = clock.now()
     space = space_for_code(code)
     office = space.office
-    deadline = rules.check_duration(office, minutes, start=now, now=now,
-                                    past_closing="invalid_duration")  # fmt: skip
+    deadline = rules.check_duration(
+        office, minutes, start=now, now=now, past_closing="invalid_duration"
+    )
     tickets = rules.tickets_for(minutes, office.unit_minutes)
     member_cycle_roll(member=member)
     _precheck_balance(member, tickets)
     if not lock_is_online(space):
-        raise DomainError("lock_unavailable", nearby=nearby_free(office=office,
-                                                                 seat_type=space.seat_type))  # fmt: skip
+        raise DomainError(
+            "lock_unavailable", nearby=nearby_free(office=office, seat_type=space.seat_type)
+        )
     with transaction.atomic():
         stays_finalize_expired(member_id=member.pk)
         _claim_or_free_expired(space)
         try:
             with transaction.atomic():
                 stay = Stay.objects.create(
-                    member=member, space=space, office=office, started_at=now,
-                    deadline=deadline, minutes=minutes, tickets_consumed=tickets,
-                    extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
-                )  # fmt: skip
+                    member=member,
+                    space=space,
+                    office=office,
+                    started_at=now,
+                    deadline=deadline,
+                    minutes=minutes,
+                    tickets_consumed=tickets,
+                    extension_opens_at=deadline
+                    - timedelta(minutes=office.extension_window_minutes),
+                )
         except IntegrityError as exc:
             raise DomainError("already_checked_in") from exc
-        ticket_consume(member=member, tickets=tickets, stay=stay,
-                       reason=f"check-in {office.name} / {space.name}: {minutes} min")  # fmt: skip
+        ticket_consume(
+            member=member,
+            tickets=tickets,
+            stay=stay,
+            reason=f"check-in {office.name} / {space.name}: {minutes} min",
+        )
         availability_changed(space)
-        audit(actor=member, action="stay.check_in", target=stay, space=space.pk,
-              minutes=minutes, tickets=tickets, deadline=deadline.isoformat())  # fmt: skip
+        audit(
+            actor=member,
+            action="stay.check_in",
+            target=stay,
+            space=space.pk,
+            minutes=minutes,
+            tickets=tickets,
+            deadline=deadline.isoformat(),
+        )
     return stay
 
 
@@ -162,8 +189,9 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     if now < stay.extension_opens_at:
         raise DomainError("extension_not_open", opens_at=stay.extension_opens_at.isoformat())
     office = stay.office
-    deadline = rules.check_duration(office, minutes, start=stay.deadline, now=now,
-                                    past_closing="office_closing")  # fmt: skip
+    deadline = rules.check_duration(
+        office, minutes, start=stay.deadline, now=now, past_closing="office_closing"
+    )
     tickets = rules.tickets_for(minutes, office.unit_minutes)
     if _uses_tickets_for_extension(member):
         _precheck_balance(member, tickets)
@@ -180,10 +208,20 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
         )
         if not moved:
             raise DomainError("stay_not_active")
-        ticket_consume(member=member, tickets=tickets, stay=stay,
-                       reason=f"extension {office.name} / {stay.space.name}: {minutes} min")  # fmt: skip
-        audit(actor=member, action="stay.extend", target=stay, minutes=minutes, tickets=tickets,
-              deadline=deadline.isoformat())  # fmt: skip
+        ticket_consume(
+            member=member,
+            tickets=tickets,
+            stay=stay,
+            reason=f"extension {office.name} / {stay.space.name}: {minutes} min",
+        )
+        audit(
+            actor=member,
+            action="stay.extend",
+            target=stay,
+            minutes=minutes,
+            tickets=tickets,
+            deadline=deadline.isoformat(),
+        )
     stay.refresh_from_db()
     return stay
 
@@ -215,8 +253,9 @@ def stay_checkout(
         if not _end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
             raise DomainError("stay_not_active")
         if unlock:
-            command = lock_command_create(member=member, space=stay.space, stay=stay,
-                                          purpose="exit")  # fmt: skip
+            command = lock_command_create(
+                member=member, space=stay.space, stay=stay, purpose="exit"
+            )
     if command is not None:
         command = lock_command_send(command)
     return stay, command
@@ -228,8 +267,13 @@ def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
     if stay is None:
         raise DomainError("not_found")
     with transaction.atomic():
-        if not _end(stay, status=Stay.Status.FORCED_OUT, ended_at=min(clock.now(), stay.deadline),
-                    actor=actor, reason=reason or "forced by staff"):  # fmt: skip
+        if not _end(
+            stay,
+            status=Stay.Status.FORCED_OUT,
+            ended_at=min(clock.now(), stay.deadline),
+            actor=actor,
+            reason=reason or "forced by staff",
+        ):
             raise DomainError("stay_not_active")
     return stay
 
@@ -237,8 +281,9 @@ def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
 def stay_cancel(*, actor: User | None, stay: Stay, reason: str) -> bool:
     """End a stay as cancelled (used by recovery when the door never opened)."""
     with transaction.atomic():
-        return _end(stay, status=Stay.Status.CANCELLED, ended_at=clock.now(), actor=actor,
-                    reason=reason)  # fmt: skip
+        return _end(
+            stay, status=Stay.Status.CANCELLED, ended_at=clock.now(), actor=actor, reason=reason
+        )
 
 
 def balance_of(member: User) -> int:

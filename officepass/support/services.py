@@ -20,8 +20,13 @@ def _email_secretariat(report: TroubleReport) -> None:
         f"Help desk: {report.office.help_desk_phone}\nStay: {report.stay_id or '-'}\n"
         f"Kind: {report.kind}\n\n{report.message}\n"
     )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL,
-              [settings.OFFICEPASS["SECRETARIAT_EMAIL"]], fail_silently=True)  # fmt: skip
+    send_mail(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.SECRETARIAT_EMAIL],
+        fail_silently=True,
+    )
 
 
 def trouble_report_create(
@@ -35,10 +40,20 @@ def trouble_report_create(
         raise DomainError("invalid_input", field="office_id" if office is None else "stay_id")
     with transaction.atomic():
         report = TroubleReport.objects.create(
-            member=member, office=office, stay=stay, kind=kind, message=message.strip(),
+            member=member,
+            office=office,
+            stay=stay,
+            kind=kind,
+            message=message.strip(),
             created_at=clock.now(),
-        )  # fmt: skip
-        audit(actor=member, action="trouble_report.create", target=report, kind=kind,
-              office=office.pk, stay=stay_id)  # fmt: skip
+        )
+        audit(
+            actor=member,
+            action="trouble_report.create",
+            target=report,
+            kind=kind,
+            office=office.pk,
+            stay=stay_id,
+        )
         transaction.on_commit(lambda: _email_secretariat(report))
     return report

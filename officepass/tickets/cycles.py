@@ -4,6 +4,7 @@ import calendar
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from officepass.accounts.models import User
 from officepass.core import clock
@@ -13,10 +14,16 @@ from officepass.tickets.services import _move, ticket_account_ensure
 
 
 def add_month(at: datetime) -> datetime:
-    """The same day next month, clamped to the month's last day (31 Jan → 28/29 Feb)."""
-    year, month = (at.year + 1, 1) if at.month == 12 else (at.year, at.month + 1)
-    day = min(at.day, calendar.monthrange(year, month)[1])
-    return at.replace(year=year, month=month, day=day)
+    """The same local day and time next month (TIME_ZONE), clamped to the month's last day.
+
+    Cycles are reckoned on the network's own calendar: 1 Dec 00:00 in Tokyo is followed by
+    1 Jan 00:00 in Tokyo, whatever that is in UTC.
+    """
+    local = timezone.localtime(at)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None, year=year, month=month, day=day)
+    return timezone.make_aware(naive).astimezone(at.tzinfo)
 
 
 def member_cycle_roll(*, member: User) -> bool:
@@ -42,17 +49,32 @@ def member_cycle_roll(*, member: User) -> bool:
         account = TicketAccount.objects.select_for_update().get(member_id=member.pk)
         stamp = f"{member.pk}:{old_end.isoformat()}"
         if not account.postpaid and account.balance > 0:
-            _move(member=member, kind=LedgerEntry.Kind.EXPIRE, tickets=-account.balance,
-                  reason="cycle ended: unused tickets expire", key=f"expire:{stamp}",
-                  at=old_end)  # fmt: skip
+            _move(
+                member=member,
+                kind=LedgerEntry.Kind.EXPIRE,
+                tickets=-account.balance,
+                reason="cycle ended: unused tickets expire",
+                key=f"expire:{stamp}",
+                at=old_end,
+            )
         plan = member.plan
         if plan and not plan.postpaid and plan.tickets_per_cycle > 0:
-            _move(member=member, kind=LedgerEntry.Kind.GRANT, tickets=plan.tickets_per_cycle,
-                  reason=f"monthly grant: {plan.name}", key=f"grant:{stamp}",
-                  at=old_end)  # fmt: skip
+            _move(
+                member=member,
+                kind=LedgerEntry.Kind.GRANT,
+                tickets=plan.tickets_per_cycle,
+                reason=f"monthly grant: {plan.name}",
+                key=f"grant:{stamp}",
+                at=old_end,
+            )
         member.cycle_ends_at = new_end
-        audit(actor=None, action="member.cycle_rolled", target=member,
-              closed=old_end.isoformat(), next_end=new_end.isoformat())  # fmt: skip
+        audit(
+            actor=None,
+            action="member.cycle_rolled",
+            target=member,
+            closed=old_end.isoformat(),
+            next_end=new_end.isoformat(),
+        )
     return True
 
 

@@ -44,9 +44,15 @@ def _move(
         if not TicketAccount.objects.filter(member_id=member.pk).exists():
             ticket_account_ensure(member=member)
             return _move(
-                member=member, kind=kind, tickets=tickets, reason=reason,
-                stay=stay, actor=actor, key=key, at=at,
-            )  # fmt: skip
+                member=member,
+                kind=kind,
+                tickets=tickets,
+                reason=reason,
+                stay=stay,
+                actor=actor,
+                key=key,
+                at=at,
+            )
         raise DomainError("insufficient_tickets")
     balance = TicketAccount.objects.values_list("balance", flat=True).get(member_id=member.pk)
     return LedgerEntry.objects.create(
@@ -64,8 +70,9 @@ def _move(
 
 def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> LedgerEntry:
     """Debit tickets for a stay (inside the caller's transaction)."""
-    return _move(member=member, kind=LedgerEntry.Kind.CONSUME, tickets=-tickets, stay=stay,
-                 reason=reason)  # fmt: skip
+    return _move(
+        member=member, kind=LedgerEntry.Kind.CONSUME, tickets=-tickets, stay=stay, reason=reason
+    )
 
 
 def ticket_refund(
@@ -75,10 +82,23 @@ def ticket_refund(
     if tickets <= 0 or not reason.strip():
         raise DomainError("invalid_input", tickets=tickets)
     with transaction.atomic():
-        entry = _move(member=member, kind=LedgerEntry.Kind.REFUND, tickets=tickets,
-                      reason=reason.strip(), stay=stay, actor=actor)  # fmt: skip
-        audit(actor=actor, action="ticket.refund", target=entry, member=member.pk,
-              tickets=tickets, reason=reason.strip(), stay=getattr(stay, "pk", None))  # fmt: skip
+        entry = _move(
+            member=member,
+            kind=LedgerEntry.Kind.REFUND,
+            tickets=tickets,
+            reason=reason.strip(),
+            stay=stay,
+            actor=actor,
+        )
+        audit(
+            actor=actor,
+            action="ticket.refund",
+            target=entry,
+            member=member.pk,
+            tickets=tickets,
+            reason=reason.strip(),
+            stay=getattr(stay, "pk", None),
+        )
     return entry
 
 
@@ -90,10 +110,22 @@ def ticket_grant(
         raise DomainError("invalid_input", tickets=tickets)
     try:
         with transaction.atomic():
-            entry = _move(member=member, kind=LedgerEntry.Kind.GRANT, tickets=tickets,
-                          reason=reason, actor=actor, key=key)  # fmt: skip
-            audit(actor=actor, action="ticket.grant", target=entry, member=member.pk,
-                  tickets=tickets, reason=reason)  # fmt: skip
+            entry = _move(
+                member=member,
+                kind=LedgerEntry.Kind.GRANT,
+                tickets=tickets,
+                reason=reason,
+                actor=actor,
+                key=key,
+            )
+            audit(
+                actor=actor,
+                action="ticket.grant",
+                target=entry,
+                member=member.pk,
+                tickets=tickets,
+                reason=reason,
+            )
     except IntegrityError:
         if key and LedgerEntry.objects.filter(idempotency_key=key).exists():
             return None
@@ -104,8 +136,18 @@ def ticket_grant(
 def ticket_purchase_pack(*, actor: User | None, member: User) -> LedgerEntry:
     """An add-on pack of 5 tickets; like every ticket, it expires at the cycle's end."""
     with transaction.atomic():
-        entry = _move(member=member, kind=LedgerEntry.Kind.PURCHASE, tickets=ADDON_PACK_TICKETS,
-                      reason="add-on pack", actor=actor)  # fmt: skip
-        audit(actor=actor, action="ticket.purchase", target=entry, member=member.pk,
-              tickets=ADDON_PACK_TICKETS)  # fmt: skip
+        entry = _move(
+            member=member,
+            kind=LedgerEntry.Kind.PURCHASE,
+            tickets=ADDON_PACK_TICKETS,
+            reason="add-on pack",
+            actor=actor,
+        )
+        audit(
+            actor=actor,
+            action="ticket.purchase",
+            target=entry,
+            member=member.pk,
+            tickets=ADDON_PACK_TICKETS,
+        )
     return entry

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=float,
-            default=settings.OFFICEPASS["WORKER_INTERVAL_SECONDS"],
+            default=settings.WORKER_INTERVAL_SECONDS,
             help="Seconds between rounds (default: WORKER_INTERVAL_SECONDS).",
         )
 
