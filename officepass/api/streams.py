@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.db.models import Max
 from django.http import HttpRequest, StreamingHttpResponse
 
@@ -42,7 +41,6 @@ def events(last_id: int, office_ids: set[int], max_seconds: float = MAX_SECONDS)
         if office_ids:
             changes = changes.filter(office_id__in=office_ids)
         rows = list(changes.values_list("id", "space_id")[:1000])
-        close_old_connections()
         if rows:
             last_id = rows[-1][0]
             for space in spaces_snapshot(sorted({space_id for _, space_id in rows})):

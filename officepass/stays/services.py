@@ -67,19 +67,18 @@ def stays_finalize_expired(
 ) -> int:
     """Record stays past their deadline as forced out and free their seats (rule 10).
 
-    Several workers may run this at once: rows are taken with SKIP LOCKED on PostgreSQL and
-    each end is a guarded UPDATE, so no stay is finalized twice.
+    Each stay ends in its own short transaction (a guarded UPDATE of the stay, then its
+    space's counter), so several workers, or a worker and a check-in, never hold two space
+    rows at once and cannot deadlock; a stay two workers both pick is ended once.
     """
-    now = clock.now()
-    expired = Stay.objects.filter(status=Stay.Status.ACTIVE, deadline__lte=now)
+    expired = Stay.objects.filter(status=Stay.Status.ACTIVE, deadline__lte=clock.now())
     if space_id is not None:
         expired = expired.filter(space_id=space_id)
     if member_id is not None:
         expired = expired.filter(member_id=member_id)
     done = 0
-    with transaction.atomic():
-        batch = expired.select_related("space").select_for_update(skip_locked=True, of=("self",))
-        for stay in batch.order_by("deadline")[:limit]:
+    for stay in expired.select_related("space").order_by("deadline")[:limit]:
+        with transaction.atomic():
             done += _end(
                 stay,
                 status=Stay.Status.FORCED_OUT,
@@ -122,8 +121,11 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
         raise DomainError(
             "lock_unavailable", nearby=nearby_free(office=office, seat_type=space.seat_type)
         )
+    # The member's own expired stay ends in its own transaction first: the check-in
+    # transaction then locks exactly one space row (no lock-order deadlock between two
+    # members swapping spaces).
+    stays_finalize_expired(member_id=member.pk)
     with transaction.atomic():
-        stays_finalize_expired(member_id=member.pk)
         _claim_or_free_expired(space)
         try:
             with transaction.atomic():

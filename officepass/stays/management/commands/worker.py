@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from officepass.stays.tasks import tick
 
@@ -37,7 +37,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"officepass worker started (every {interval:g}s)")
         while not stopping:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                # Drop a connection the database closed (restart) before the next round.
+                close_old_connections()
             try:
                 counts = tick()
             except DatabaseError:
