@@ -130,8 +130,9 @@ class Runner:
             max_connections=int(job["concurrency"]), max_keepalive_connections=None
         )
         timeout = httpx.Timeout(float(job.get("timeout", 10.0)))
-        async with httpx.AsyncClient(base_url=job["base_url"], limits=limits,
-                                     timeout=timeout) as client:  # fmt: skip
+        async with httpx.AsyncClient(
+            base_url=job["base_url"], limits=limits, timeout=timeout
+        ) as client:
             start = float(job["start_at"])
             if start > time.time():
                 await asyncio.sleep(start - time.time())
