@@ -43,6 +43,7 @@ class Office(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        indexes = [models.Index(fields=["lat", "lng"], name="office_lat_lng")]
         constraints = [
             models.CheckConstraint(condition=Q(unit_minutes__gt=0), name="office_unit_positive"),
             models.CheckConstraint(

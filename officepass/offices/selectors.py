@@ -52,17 +52,38 @@ def office_get(office_id: int) -> Office:
     return office
 
 
+# Search rings (metres): the nearest offices are usually close, so most searches read only
+# the coordinates inside a small box; the last ring (None) reads them all.
+SEARCH_RINGS_M = (2_000, 8_000, 30_000, 120_000, None)
+METRES_PER_DEGREE = 111_320
+
+
 def offices_nearest(
     *, lat: float, lng: float, offices: QuerySet[Office], limit: int = 50
 ) -> list[tuple[int, float]]:
-    """(office id, distance) nearest first. Reads only coordinates, so it stays cheap at 10,000."""
-    rows = offices.filter(is_active=True)
-    located = [
-        (pk, distance_m(lat, lng, o_lat, o_lng))
-        for pk, o_lat, o_lng in rows.values_list("pk", "lat", "lng").iterator(chunk_size=5000)
-    ]
-    located.sort(key=lambda item: item[1])
-    return located[:limit]
+    """(office id, distance) nearest first, reading coordinates ring by ring.
+
+    Within a ring of radius r every office closer than r is found, so once `limit` offices
+    lie within r they are exactly the `limit` nearest.
+    """
+    offices = offices.filter(is_active=True)
+    for radius in SEARCH_RINGS_M:
+        rows = offices
+        if radius is not None:
+            dlat = radius / METRES_PER_DEGREE
+            dlng = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+            rows = rows.filter(
+                lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng)
+            )
+        located = [
+            (pk, dist)
+            for pk, o_lat, o_lng in rows.values_list("pk", "lat", "lng").iterator(chunk_size=5000)
+            if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
+        ]
+        if radius is None or len(located) >= limit:
+            located.sort(key=lambda item: item[1])
+            return located[:limit]
+    return []
 
 
 def offices_with_free_seat(*, seat_type: str | None = None) -> QuerySet[Office]:

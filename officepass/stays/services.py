@@ -107,41 +107,54 @@ def _precheck_balance(member: User, tickets: int) -> None:
 
 
 def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
-    """Check in to the space a door code names for `minutes`, charging tickets as chosen."""
+    """Check in to the space a door code names for `minutes`, charging tickets as chosen.
+
+    One transaction claims the seat (guarded counter), inserts the stay (the partial unique
+    index allows one active stay per member), debits the tickets (guarded balance) and writes
+    the audit row; any refusal rolls all of it back.
+    """
     now = clock.now()
     space = space_for_code(code)
     office = space.office
     deadline = rules.check_duration(
         office, minutes, start=now, now=now, past_closing="invalid_duration"
     )
-    tickets = rules.tickets_for(minutes, office.unit_minutes)
     member_cycle_roll(member=member)
-    _precheck_balance(member, tickets)
     if not lock_is_online(space):
         raise DomainError(
             "lock_unavailable", nearby=nearby_free(office=office, seat_type=space.seat_type)
         )
-    # The member's own expired stay ends in its own transaction first: the check-in
-    # transaction then locks exactly one space row (no lock-order deadlock between two
-    # members swapping spaces).
-    stays_finalize_expired(member_id=member.pk)
+    try:
+        return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
+    except IntegrityError:
+        # The member still holds an active stay. If its deadline has passed, record it as
+        # forced out (in its own transaction: the check-in then locks only one space row,
+        # so two members swapping spaces cannot deadlock) and try once more.
+        if not stays_finalize_expired(member_id=member.pk):
+            raise DomainError("already_checked_in") from None
+    try:
+        return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
+    except IntegrityError:
+        raise DomainError("already_checked_in") from None
+
+
+def _check_in(
+    member: User, space: Space, *, now: datetime, minutes: int, deadline: datetime
+) -> Stay:
+    office = space.office
+    tickets = rules.tickets_for(minutes, office.unit_minutes)
     with transaction.atomic():
         _claim_or_free_expired(space)
-        try:
-            with transaction.atomic():
-                stay = Stay.objects.create(
-                    member=member,
-                    space=space,
-                    office=office,
-                    started_at=now,
-                    deadline=deadline,
-                    minutes=minutes,
-                    tickets_consumed=tickets,
-                    extension_opens_at=deadline
-                    - timedelta(minutes=office.extension_window_minutes),
-                )
-        except IntegrityError as exc:
-            raise DomainError("already_checked_in") from exc
+        stay = Stay.objects.create(
+            member=member,
+            space=space,
+            office=office,
+            started_at=now,
+            deadline=deadline,
+            minutes=minutes,
+            tickets_consumed=tickets,
+            extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+        )
         ticket_consume(
             member=member,
             tickets=tickets,

@@ -3,8 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
 
 from officepass.accounts.models import User
 from officepass.core import clock
@@ -21,6 +20,25 @@ def ticket_account_ensure(*, member: User) -> TicketAccount:
     return account
 
 
+def _apply(member_id: int, tickets: int) -> int | None:
+    """Add `tickets` (signed) to the balance in one guarded UPDATE … RETURNING.
+
+    A debit on a prepaid account only happens if the balance covers it, so two concurrent
+    debits cannot take it below zero. Returns the new balance, or None if refused/missing.
+    """
+    table = TicketAccount._meta.db_table
+    guard = " AND (postpaid OR balance >= %s)" if tickets < 0 else ""
+    params = [tickets, member_id, -tickets] if tickets < 0 else [tickets, member_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance = balance + %s WHERE member_id = %s{guard} "  # noqa: S608
+            "RETURNING balance",
+            params,
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def _move(
     *,
     member: User,
@@ -32,29 +50,13 @@ def _move(
     key: str | None = None,
     at: datetime | None = None,
 ) -> LedgerEntry:
-    """Apply `tickets` (signed) to the balance with a guarded UPDATE and write the entry.
-
-    A debit on a prepaid account only happens if the balance covers it (row count checked),
-    so two concurrent debits cannot take the balance below zero.
-    """
-    accounts = TicketAccount.objects.filter(member_id=member.pk)
-    if tickets < 0:
-        accounts = accounts.filter(Q(postpaid=True) | Q(balance__gte=-tickets))
-    if accounts.update(balance=F("balance") + tickets) != 1:
-        if not TicketAccount.objects.filter(member_id=member.pk).exists():
-            ticket_account_ensure(member=member)
-            return _move(
-                member=member,
-                kind=kind,
-                tickets=tickets,
-                reason=reason,
-                stay=stay,
-                actor=actor,
-                key=key,
-                at=at,
-            )
-        raise DomainError("insufficient_tickets")
-    balance = TicketAccount.objects.values_list("balance", flat=True).get(member_id=member.pk)
+    """Move tickets on the balance and write the ledger entry (inside the caller's transaction)."""
+    balance = _apply(member.pk, tickets)
+    if balance is None:
+        account = ticket_account_ensure(member=member)
+        balance = _apply(member.pk, tickets)
+        if balance is None:
+            raise DomainError("insufficient_tickets", balance=account.balance, needed=-tickets)
     return LedgerEntry.objects.create(
         member=member,
         kind=kind,
