@@ -1,8 +1,8 @@
 """API v1 over HTTP: auth, shapes, localized errors with stable codes, idempotency."""
 
 import json
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine

@@ -4,22 +4,27 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
+
+
+class Out(BaseModel):
+    """Response shapes are plain pydantic models: validated, without ninja's ORM getter."""
+
 
 SeatTypeLiteral = Literal["open", "private_room", "booth", "box"]
 
 
-class Error(Schema):
+class Error(Out):
     code: str
     message: str
 
 
-class Named(Schema):
+class Named(Out):
     id: int
     name: str
 
 
-class SpaceOut(Schema):
+class SpaceOut(Out):
     id: int
     office_id: int
     name: str
@@ -34,7 +39,7 @@ class SpaceDetailOut(SpaceOut):
     seat_image: str | None = None
 
 
-class OpeningDay(Schema):
+class OpeningDay(Out):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     open: str | None
     close: str | None
@@ -42,17 +47,17 @@ class OpeningDay(Schema):
     all_day: bool
 
 
-class Rule(Schema):
+class Rule(Out):
     key: str
     label: str
 
 
-class Rules(Schema):
+class Rules(Out):
     allowed: list[Rule]
     forbidden: list[Rule]
 
 
-class OfficeOut(Schema):
+class OfficeOut(Out):
     id: int
     name: str
     operator: Named
@@ -72,16 +77,16 @@ class OfficeOut(Schema):
     spaces: list[SpaceDetailOut]
 
 
-class OfficeList(Schema):
+class OfficeList(Out):
     items: list[OfficeOut]
 
 
-class Option(Schema):
+class Option(Out):
     minutes: int
     tickets: int
 
 
-class CheckinCodeOut(Schema):
+class CheckinCodeOut(Out):
     office: OfficeOut
     space: SpaceDetailOut
     unit_minutes: int
@@ -89,13 +94,13 @@ class CheckinCodeOut(Schema):
     office_open: bool
 
 
-class StaySpace(Schema):
+class StaySpace(Out):
     id: int
     name: str
     seat_type: SeatTypeLiteral
 
 
-class StayOut(Schema):
+class StayOut(Out):
     id: int
     office: Named
     space: StaySpace
@@ -110,16 +115,16 @@ class StayOut(Schema):
     can_unlock: bool
 
 
-class StayList(Schema):
+class StayList(Out):
     items: list[StayOut]
 
 
-class UnlockOut(Schema):
+class UnlockOut(Out):
     result: Literal["unlocked", "accepted"]
     stay: StayOut
 
 
-class CheckoutUnlock(Schema):
+class CheckoutUnlock(Out):
     result: Literal["unlocked", "accepted", "failed"]
     error: str | None = None
     help_desk_phone: str | None = None
@@ -129,7 +134,7 @@ class CheckoutOut(StayOut):
     unlock: CheckoutUnlock | None = None
 
 
-class LedgerEntryOut(Schema):
+class LedgerEntryOut(Out):
     id: int
     kind: Literal["grant", "consume", "refund", "expire", "purchase"]
     tickets: int
@@ -139,14 +144,14 @@ class LedgerEntryOut(Schema):
     effective_at: datetime
 
 
-class TicketsOut(Schema):
+class TicketsOut(Out):
     balance: int
     postpaid: bool
     cycle_ends_at: datetime | None = None
     items: list[LedgerEntryOut] = []
 
 
-class PlanOut(Schema):
+class PlanOut(Out):
     code: str
     name: str
     kind: str
@@ -155,13 +160,13 @@ class PlanOut(Schema):
     postpaid: bool
 
 
-class TicketSummary(Schema):
+class TicketSummary(Out):
     balance: int
     postpaid: bool
     cycle_ends_at: datetime | None = None
 
 
-class MemberOut(Schema):
+class MemberOut(Out):
     id: int
     email: str
     name: str
@@ -176,7 +181,7 @@ class TokenIn(Schema):
     password: str = Field(max_length=256)
 
 
-class TokenOut(Schema):
+class TokenOut(Out):
     token: str
     expires_at: datetime
     member: MemberOut
@@ -202,7 +207,7 @@ class TroubleIn(Schema):
     message: str = Field(min_length=1, max_length=4000)
 
 
-class TroubleOut(Schema):
+class TroubleOut(Out):
     id: int
     office_id: int
     stay_id: int | None
@@ -211,6 +216,6 @@ class TroubleOut(Schema):
     created_at: datetime
 
 
-class AvailabilityList(Schema):
+class AvailabilityList(Out):
     items: list[SpaceOut]
     next_after: int | None = None

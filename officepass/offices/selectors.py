@@ -67,7 +67,9 @@ def offices_nearest(
     lie within r they are exactly the `limit` nearest.
     """
     offices = offices.filter(is_active=True)
-    for radius in SEARCH_RINGS_M:
+    # A small candidate set is read at once (no ring can cut it down).
+    rings = SEARCH_RINGS_M if offices.count() > 4 * limit else (None,)
+    for radius in rings:
         rows = offices
         if radius is not None:
             dlat = radius / METRES_PER_DEGREE
