@@ -11,6 +11,7 @@ from functools import partial
 import pytest
 from django.db import connection
 
+from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.offices.models import Space
 from officepass.stays import services
@@ -83,7 +84,7 @@ def _fifty_members_race_for_two_seats(label: str) -> tuple[Space, list[object]]:
     return space, outcomes
 
 
-def _one_member_races_into_ten_spaces() -> tuple[object, list[Space], list[object]]:
+def _one_member_races_into_ten_spaces() -> tuple[User, list[Space], list[object]]:
     office = factories.office()
     spaces = [factories.space(office, name=f"Space {i}") for i in range(10)]
     member = factories.member(tickets=30)
