@@ -77,31 +77,55 @@ def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> Led
     )
 
 
+def _move_audited(
+    *,
+    action: str,
+    actor: User | None,
+    member: User,
+    kind: str,
+    tickets: int,
+    reason: str,
+    stay: Any = None,
+    key: str | None = None,
+) -> LedgerEntry:
+    """A ledger movement made by a person or the system, with its audit row, in one transaction."""
+    with transaction.atomic():
+        entry = _move(
+            member=member,
+            kind=kind,
+            tickets=tickets,
+            reason=reason,
+            stay=stay,
+            actor=actor,
+            key=key,
+        )
+        audit(
+            actor=actor,
+            action=action,
+            target=entry,
+            member=member.pk,
+            tickets=tickets,
+            reason=reason,
+            stay=getattr(stay, "pk", None),
+        )
+    return entry
+
+
 def ticket_refund(
     *, actor: User, member: User, tickets: int, reason: str, stay: Any = None
 ) -> LedgerEntry:
     """Give tickets back in special circumstances (rule 14): a new entry with a reason."""
     if tickets <= 0 or not reason.strip():
         raise DomainError("invalid_input", tickets=tickets)
-    with transaction.atomic():
-        entry = _move(
-            member=member,
-            kind=LedgerEntry.Kind.REFUND,
-            tickets=tickets,
-            reason=reason.strip(),
-            stay=stay,
-            actor=actor,
-        )
-        audit(
-            actor=actor,
-            action="ticket.refund",
-            target=entry,
-            member=member.pk,
-            tickets=tickets,
-            reason=reason.strip(),
-            stay=getattr(stay, "pk", None),
-        )
-    return entry
+    return _move_audited(
+        action="ticket.refund",
+        actor=actor,
+        member=member,
+        kind=LedgerEntry.Kind.REFUND,
+        tickets=tickets,
+        reason=reason.strip(),
+        stay=stay,
+    )
 
 
 def ticket_grant(
@@ -111,45 +135,28 @@ def ticket_grant(
     if tickets <= 0:
         raise DomainError("invalid_input", tickets=tickets)
     try:
-        with transaction.atomic():
-            entry = _move(
-                member=member,
-                kind=LedgerEntry.Kind.GRANT,
-                tickets=tickets,
-                reason=reason,
-                actor=actor,
-                key=key,
-            )
-            audit(
-                actor=actor,
-                action="ticket.grant",
-                target=entry,
-                member=member.pk,
-                tickets=tickets,
-                reason=reason,
-            )
+        return _move_audited(
+            action="ticket.grant",
+            actor=actor,
+            member=member,
+            kind=LedgerEntry.Kind.GRANT,
+            tickets=tickets,
+            reason=reason,
+            key=key,
+        )
     except IntegrityError:
         if key and LedgerEntry.objects.filter(idempotency_key=key).exists():
             return None
         raise
-    return entry
 
 
 def ticket_purchase_pack(*, actor: User | None, member: User) -> LedgerEntry:
     """An add-on pack of 5 tickets; like every ticket, it expires at the cycle's end."""
-    with transaction.atomic():
-        entry = _move(
-            member=member,
-            kind=LedgerEntry.Kind.PURCHASE,
-            tickets=ADDON_PACK_TICKETS,
-            reason="add-on pack",
-            actor=actor,
-        )
-        audit(
-            actor=actor,
-            action="ticket.purchase",
-            target=entry,
-            member=member.pk,
-            tickets=ADDON_PACK_TICKETS,
-        )
-    return entry
+    return _move_audited(
+        action="ticket.purchase",
+        actor=actor,
+        member=member,
+        kind=LedgerEntry.Kind.PURCHASE,
+        tickets=ADDON_PACK_TICKETS,
+        reason="add-on pack",
+    )
