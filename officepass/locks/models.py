@@ -39,3 +39,18 @@ class LockCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.request_id} ({self.status})"
+
+
+class LockHealth(models.Model):
+    """What a lock last told us about itself (availability topic, webhook, status poll)."""
+
+    space = models.OneToOneField(
+        "offices.Space", primary_key=True, on_delete=models.CASCADE, related_name="lock_health"
+    )
+    online = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, default="unknown")
+    seen_at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"lock of space {self.space_id}: {'online' if self.online else 'offline'}"

@@ -1,7 +1,14 @@
-"""Driver lookup by name; a space without a driver uses settings.OFFICEPASS DEFAULT_LOCK_DRIVER."""
+"""Driver lookup by name; a space without a driver uses settings.DEFAULT_LOCK_DRIVER.
+
+Secrets never live in the database: a space's settings may name environment variables in
+``"secret_env": {"token": "SWITCHBOT_TOKEN_HQ"}``; the driver receives their values.
+"""
+
+import os
 
 from django.conf import settings
 
+from officepass.core.errors import DomainError
 from officepass.locks.drivers.base import LockDriver
 from officepass.locks.drivers.simulator.driver import SimulatorDriver
 from officepass.offices.models import Space
@@ -9,9 +16,25 @@ from officepass.offices.models import Space
 DRIVERS: dict[str, type[LockDriver]] = {SimulatorDriver.name: SimulatorDriver}
 
 
+def register(driver: type[LockDriver]) -> type[LockDriver]:
+    DRIVERS[driver.name] = driver
+    return driver
+
+
 def driver_name(space: Space) -> str:
     return space.lock_driver or settings.DEFAULT_LOCK_DRIVER
 
 
+def secrets_for(lock_settings: dict[str, object]) -> dict[str, str]:
+    names = lock_settings.get("secret_env") or {}
+    if not isinstance(names, dict):
+        return {}
+    return {key: os.environ.get(str(var), "") for key, var in names.items()}
+
+
 def driver_for(space: Space) -> LockDriver:
-    return DRIVERS[driver_name(space)](space.lock_settings or {})
+    name = driver_name(space)
+    if name not in DRIVERS:
+        raise DomainError("lock_unavailable", lock_error=f"unknown driver {name!r}")
+    lock_settings = dict(space.lock_settings or {})
+    return DRIVERS[name](lock_settings, secrets_for(lock_settings))

@@ -68,7 +68,7 @@ def offices_nearest(
     """
     offices = offices.filter(is_active=True)
     # A small candidate set is read at once (no ring can cut it down).
-    rings = SEARCH_RINGS_M if offices.count() > 4 * limit else (None,)
+    rings = SEARCH_RINGS_M if offices[: 4 * limit + 1].count() > 4 * limit else (None,)
     for radius in rings:
         rows = offices
         if radius is not None:

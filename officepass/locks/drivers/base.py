@@ -1,7 +1,14 @@
-"""The interface every door-lock driver implements (one folder per driver)."""
+"""The interface every door-lock driver implements (one folder per driver: drivers/<name>/).
+
+A driver opens one door once per request id, never after `not_after`, and reports what it
+knows: `confirmed` (the device said unlocked), `accepted` (a vendor took the command) or
+`unknown` (sent, no answer in time). It raises `LockError` only when the unlock provably did
+not happen; `retryable` is true only if the command never left us.
+"""
 
 import abc
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,9 +21,33 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"  # sent, no answer in time: never re-send
 
 
+class Capability(enum.StrEnum):
+    CONFIRMS_UNLOCK = "confirms_unlock"  # can report the door actually opened
+    REPORTS_HEALTH = "reports_health"  # pushes or answers online/offline
+    STATUS_QUERY = "status_query"  # can be asked for its state on demand
+    PUSH_EVENTS = "push_events"  # sends events we take in (MQTT state, webhooks)
+
+
+class ErrorCode(enum.StrEnum):
+    OFFLINE = "offline"  # device or hub unreachable: never left us → retryable
+    JAMMED = "jammed"
+    RATE_LIMITED = "rate_limited"  # vendor refused before acting → retryable later
+    AUTH_FAILED = "auth_failed"
+    VENDOR_ERROR = "vendor_error"
+    EXPIRED = "expired"  # not sent before not_after
+    TIMEOUT_AFTER_SEND = "timeout_after_send"  # may have arrived: never re-send
+
+
 @dataclass(frozen=True)
 class UnlockResult:
     outcome: Outcome
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LockStatus:
+    online: bool
+    state: str = "unknown"  # locked, unlocked, jammed, unknown
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -24,19 +55,25 @@ class LockError(Exception):
     """The unlock provably did not happen. `retryable` only if it never left us."""
 
     def __init__(self, code: str, detail: str = "", *, retryable: bool = False) -> None:
-        self.code = code  # offline, jammed, rate_limited, auth_failed, vendor_error
+        self.code = code
         self.detail = detail
         self.retryable = retryable
         super().__init__(f"{code}: {detail}" if detail else code)
 
 
 class LockDriver(abc.ABC):
-    """One kind of door. `settings` are the space's own (device id, topic…), never secrets."""
+    """One kind of door.
+
+    `settings` are the space's own, non-secret values (device id, topic, …); `secrets` come
+    from the environment (names given in settings), never from the database or logs.
+    """
 
     name: str = ""
+    capabilities: frozenset[Capability] = frozenset()
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any], secrets: Mapping[str, str] | None = None):
         self.settings = settings
+        self.secrets = secrets or {}
 
     @abc.abstractmethod
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:
@@ -45,3 +82,7 @@ class LockDriver(abc.ABC):
     @abc.abstractmethod
     def is_online(self) -> bool:
         """Health as last known; a check-in into a space whose lock is offline is refused."""
+
+    def status(self) -> LockStatus:
+        """The lock's state, if the driver can tell; by default only its health."""
+        return LockStatus(online=self.is_online())
