@@ -120,6 +120,10 @@ LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
 WORKER_INTERVAL_SECONDS = float(env_str("WORKER_INTERVAL_SECONDS", "1.0"))
 # Lock driver for spaces that name none.
 DEFAULT_LOCK_DRIVER = env_str("DEFAULT_LOCK_DRIVER", "simulator")
+# Unlock commands a member may send per minute before `too_many_attempts`.
+UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
+# How long after check-in a member whose door never opened may cancel with a full refund.
+RECOVERY_WINDOW_MINUTES = env_int("RECOVERY_WINDOW_MINUTES", 30)
 # Where trouble reports go (rule 13).
 SECRETARIAT_EMAIL = env_str("SECRETARIAT_EMAIL", "secretariat@officepass.example")
 # Availability event streams: poll period and lifetime (EventSource reconnects).

@@ -124,6 +124,20 @@ class UnlockOut(Out):
     stay: StayOut
 
 
+class Nearby(Out):
+    id: int
+    name: str
+    distance_m: int
+    seat_type: SeatTypeLiteral
+
+
+class RecoveryOut(Out):
+    stay: StayOut
+    refunded_tickets: int
+    trouble_report_id: int
+    nearby: list[Nearby]
+
+
 class CheckoutUnlock(Out):
     result: Literal["unlocked", "accepted", "failed"]
     error: str | None = None

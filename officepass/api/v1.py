@@ -24,6 +24,7 @@ from officepass.core.errors import DomainError
 from officepass.offices import selectors as offices
 from officepass.stays import rules, services
 from officepass.stays import selectors as stays
+from officepass.stays.recovery import stay_recover_failed_entry
 from officepass.support.services import trouble_report_create
 
 api = NinjaAPI(
@@ -181,6 +182,23 @@ def stay_checkout(
     unlock = payload.unlock if payload is not None else True
     stay, command = services.stay_checkout(member=member(request), stay_id=stay_id, unlock=unlock)
     return 200, {**stay_out(stay), "unlock": stays.checkout_unlock_out(command, stay)}
+
+
+@api.post(
+    "/stays/{stay_id}/recover",
+    response={200: schemas.RecoveryOut, 404: ERR, 409: ERR},
+    tags=["stays"],
+    summary="Cancel and refund a stay whose door did not open on entry",
+)
+@idempotent
+def stay_recover(request: HttpRequest, stay_id: int) -> tuple[int, dict[str, Any]]:
+    done = stay_recover_failed_entry(member=member(request), stay_id=stay_id)
+    return 200, {
+        "stay": stay_out(done.stay),
+        "refunded_tickets": done.refund.tickets if done.refund else 0,
+        "trouble_report_id": done.report.pk,
+        "nearby": done.nearby,
+    }
 
 
 @api.post("/trouble-reports", response={201: schemas.TroubleOut, 400: ERR}, tags=["support"])

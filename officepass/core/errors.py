@@ -35,6 +35,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("This stay has ended. If you are still inside, call the office's help desk."),
     ),
+    "recovery_not_available": (
+        409,
+        _("The door opened for this stay, so it cannot be cancelled. Please check out."),
+    ),
     "idempotency_key_reused": (
         409,
         _("This Idempotency-Key was already used for a different request."),

@@ -6,6 +6,7 @@ are recorded inside it and sent after commit.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -47,7 +48,7 @@ def availability_changed(space: Space) -> None:
     )
 
 
-def _end(
+def stay_end(
     stay: Stay, *, status: str, ended_at: datetime, actor: User | None, **data: object
 ) -> bool:
     """Move an active stay to an end state once (guarded), free its seat, audit it."""
@@ -79,7 +80,7 @@ def stays_finalize_expired(
     done = 0
     for stay in expired.select_related("space").order_by("deadline")[:limit]:
         with transaction.atomic():
-            done += _end(
+            done += stay_end(
                 stay,
                 status=Stay.Status.FORCED_OUT,
                 ended_at=stay.deadline,
@@ -251,9 +252,17 @@ def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
         with transaction.atomic():
             audit(actor=member, action="lock.unlock_refused", target=stay, reason="stay_not_active")
         raise
+    _limit_unlock_rate(member, now)
     with transaction.atomic():
         command = lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
     return unlock_outcome(lock_command_send(command)), stay
+
+
+def _limit_unlock_rate(member: User, now: datetime) -> None:
+    """A member may send only so many unlocks a minute (a stuck button, a script)."""
+    recent = LockCommand.objects.filter(member=member, created_at__gte=now - timedelta(minutes=1))
+    if recent.count() >= settings.UNLOCK_RATE_PER_MINUTE:
+        raise DomainError("too_many_attempts", retry_after_seconds=60)
 
 
 def stay_checkout(
@@ -265,7 +274,7 @@ def stay_checkout(
     _require_running(stay, now)
     command = None
     with transaction.atomic():
-        if not _end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
+        if not stay_end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
             raise DomainError("stay_not_active")
         if unlock:
             command = lock_command_create(
@@ -282,7 +291,7 @@ def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
     if stay is None:
         raise DomainError("not_found")
     with transaction.atomic():
-        if not _end(
+        if not stay_end(
             stay,
             status=Stay.Status.FORCED_OUT,
             ended_at=min(clock.now(), stay.deadline),
@@ -296,7 +305,7 @@ def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
 def stay_cancel(*, actor: User | None, stay: Stay, reason: str) -> bool:
     """End a stay as cancelled (used by recovery when the door never opened)."""
     with transaction.atomic():
-        return _end(
+        return stay_end(
             stay, status=Stay.Status.CANCELLED, ended_at=clock.now(), actor=actor, reason=reason
         )
 

@@ -1,5 +1,8 @@
 """Trouble reports: stored, audited, and e-mailed to the secretariat after commit."""
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,6 +23,8 @@ def _email_secretariat(report: TroubleReport) -> None:
         f"Help desk: {report.office.help_desk_phone}\nStay: {report.stay_id or '-'}\n"
         f"Kind: {report.kind}\n\n{report.message}\n"
     )
+    if report.diagnostics:
+        body += "\nLock diagnostics:\n" + json.dumps(report.diagnostics, indent=2, default=str)
     send_mail(
         subject,
         body,
@@ -30,7 +35,13 @@ def _email_secretariat(report: TroubleReport) -> None:
 
 
 def trouble_report_create(
-    *, member: User, office_id: int, stay_id: int | None, kind: str, message: str
+    *,
+    member: User,
+    office_id: int,
+    stay_id: int | None,
+    kind: str,
+    message: str,
+    diagnostics: dict[str, Any] | None = None,
 ) -> TroubleReport:
     if kind not in TroubleReport.Kind.values or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
@@ -45,6 +56,7 @@ def trouble_report_create(
             stay=stay,
             kind=kind,
             message=message.strip(),
+            diagnostics=diagnostics or {},
             created_at=clock.now(),
         )
         audit(
