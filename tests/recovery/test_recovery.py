@@ -134,7 +134,7 @@ def test_recovery_over_http_answers_with_the_refund_and_nearby_offices(client: C
         {"email": stay.member.email, "password": f.PASSWORD},
         content_type="application/json",
     ).json()["token"]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     unlock = client.post(f"/api/v1/stays/{stay.pk}/unlock", **auth)
     assert unlock.status_code == 503 and unlock.json()["code"] == "lock_unavailable"
     assert unlock.json()["nearby"][0]["name"] == "Near"
