@@ -90,15 +90,8 @@ def stays_finalize_expired(
     return done
 
 
-def _claim_or_free_expired(space: Space) -> None:
-    if space_claim(space.pk):
-        return
-    # Nobody is refused a seat still held by a stay whose deadline has passed.
-    if stays_finalize_expired(space_id=space.pk) and space_claim(space.pk):
-        return
-    raise DomainError(
-        "space_full", nearby=nearby_free(office=space.office, seat_type=space.seat_type)
-    )
+class _SeatTaken(Exception):
+    """The guarded claim found no free seat (the check-in transaction is rolled back)."""
 
 
 def _precheck_balance(member: User, tickets: int) -> None:
@@ -125,18 +118,22 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
         raise DomainError(
             "lock_unavailable", nearby=nearby_free(office=office, seat_type=space.seat_type)
         )
-    try:
-        return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
-    except IntegrityError:
-        # The member still holds an active stay. If its deadline has passed, record it as
-        # forced out (in its own transaction: the check-in then locks only one space row,
-        # so two members swapping spaces cannot deadlock) and try once more.
-        if not stays_finalize_expired(member_id=member.pk):
-            raise DomainError("already_checked_in") from None
-    try:
-        return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
-    except IntegrityError:
-        raise DomainError("already_checked_in") from None
+    # A refusal may be caused by a stay whose deadline has passed but which the worker has not
+    # recorded yet: the member's own (one active stay each) or one holding the last seat.
+    # Such stays end in their own short transactions, outside the check-in transaction, so
+    # that it never locks two spaces or two members' stays: no lock-order deadlocks.
+    for _attempt in range(3):
+        try:
+            return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
+        except _SeatTaken:
+            if not stays_finalize_expired(space_id=space.pk):
+                raise DomainError(
+                    "space_full", nearby=nearby_free(office=office, seat_type=space.seat_type)
+                ) from None
+        except IntegrityError:
+            if not stays_finalize_expired(member_id=member.pk):
+                raise DomainError("already_checked_in") from None
+    raise DomainError("space_full", nearby=nearby_free(office=office, seat_type=space.seat_type))
 
 
 def _check_in(
@@ -145,7 +142,8 @@ def _check_in(
     office = space.office
     tickets = rules.tickets_for(minutes, office.unit_minutes)
     with transaction.atomic():
-        _claim_or_free_expired(space)
+        if not space_claim(space.pk):
+            raise _SeatTaken
         stay = Stay.objects.create(
             member=member,
             space=space,
