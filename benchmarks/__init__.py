@@ -1,0 +1,1 @@
+"""Load and latency benchmarks (not tests): `make bench` runs benchmarks/run.py."""

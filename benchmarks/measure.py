@@ -1,0 +1,252 @@
+"""One measured phase: start load.py processes together, merge what they saw into a Phase.
+
+Latency comes from the load clients, server time from gunicorn's access log, CPU per
+group of processes from /proc (benchmarks/machine.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ACCESS_LOG, OUT, PYTHON, log, token_for
+from benchmarks.machine import CpuMeter, wait_quiet
+from benchmarks.procs import Started, children_of, finish, postgres_pids, start
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int = 0
+    rate: float = 0.0
+    p50: float = float("nan")
+    p99: float = float("nan")
+    max: float = float("nan")
+    server_p50: float = float("nan")
+    server_p99: float = float("nan")
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+    target_rate: float | None = None
+    seconds: float = 0.0
+
+    def errors(self, ok: set[str]) -> str:
+        bad = {k: v for k, v in self.outcomes.items() if k not in ok}
+        return ", ".join(f"{k}: {v}" for k, v in sorted(bad.items())) or "0"
+
+    def add_note(self, text: str) -> None:
+        self.note = "; ".join(filter(None, [self.note, text]))
+
+
+@dataclass
+class Ctx:
+    args: argparse.Namespace
+    port: int = 0
+    base_url: str = ""
+    gunicorn: Started | None = None
+    worker: Started | None = None
+    codes: list[dict[str, Any]] = field(default_factory=list)
+    secret: str = ""
+    phases: list[Phase] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    lag: list[dict[str, Any]] = field(default_factory=list)
+    profile: list[dict[str, Any]] = field(default_factory=list)
+    check: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, str] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, set[int]]:
+        assert self.gunicorn and self.worker
+        return {
+            "gunicorn": {self.gunicorn.proc.pid} | children_of(self.gunicorn.proc.pid),
+            "worker": {self.worker.proc.pid},
+            "postgres": postgres_pids(),
+        }
+
+    def token(self, index: int) -> str:
+        return token_for(self.secret, index)
+
+
+@dataclass
+class LoadSpec:
+    """What the load.py processes of one phase are asked to do (see benchmarks/load.py)."""
+
+    name: str
+    mode: str
+    kind: str
+    items: list[Any]
+    duration: float
+    concurrency: int
+    clients: int
+    rate: float | None
+    ok: tuple[str, ...]
+
+    @property
+    def slug(self) -> str:
+        return "".join(ch if ch.isalnum() else "-" for ch in self.name.lower()).strip("-")
+
+    def job(self, base_url: str, client: int, start_at: float) -> dict[str, Any]:
+        """The job file of load process `client`: check-ins split the items, reads share them."""
+        per = len(self.items) // self.clients if self.kind == "checkin" else len(self.items)
+        closed = self.mode == "closed"
+        return {
+            "base_url": base_url,
+            "mode": self.mode,
+            "kind": self.kind,
+            "items": self.items[client * per : (client + 1) * per]
+            if self.kind == "checkin"
+            else self.items,
+            "start_at": start_at,
+            "duration": self.duration,
+            "timeout": 10.0,
+            "concurrency": max(1, self.concurrency // self.clients) if closed else self.concurrency,
+            "rate": (self.rate or 0) / self.clients,
+            "offset": client / self.clients,
+        }
+
+
+def load(
+    ctx: Ctx,
+    name: str,
+    *,
+    mode: str,
+    kind: str,
+    items: list[Any],
+    duration: float,
+    concurrency: int,
+    clients: int,
+    rate: float | None = None,
+    ok: tuple[str, ...] = ("200", "201"),
+) -> tuple[Phase, list[dict[str, Any]]]:
+    """Run `clients` load.py processes together; merge their results into one Phase."""
+    spec = LoadSpec(name, mode, kind, items, duration, concurrency, clients, rate, ok)
+    (OUT / "jobs").mkdir(parents=True, exist_ok=True)
+    waited = wait_quiet()
+    start_at = time.time() + 1.5 + 0.2 * clients
+    procs = [launch(ctx, spec, c, start_at) for c in range(clients)]
+    while time.time() < start_at:
+        time.sleep(0.05)
+    meter = CpuMeter(ctx.groups)
+    log_from = ACCESS_LOG.stat().st_size
+    results = [collect(spec, started, result_path) for started, result_path in procs]
+    phase = merge(spec, results, server_times(log_from), meter)
+    phase.note = "; ".join(load_notes(spec, phase, results, waited))
+    return phase, results
+
+
+def launch(ctx: Ctx, spec: LoadSpec, client: int, start_at: float) -> tuple[Started, Path]:
+    """Write the job file of load process `client` and start it; it waits for `start_at`."""
+    job_path = OUT / "jobs" / f"{spec.slug}-{client}.json"
+    result_path = OUT / "jobs" / f"{spec.slug}-{client}.out.json"
+    result_path.unlink(missing_ok=True)
+    job_path.write_text(json.dumps(spec.job(ctx.base_url, client, start_at)))
+    started = start(
+        f"load {spec.name} {client}",
+        [PYTHON, "benchmarks/load.py", str(job_path), str(result_path)],
+        OUT / "load.log",
+    )
+    return started, result_path
+
+
+def collect(spec: LoadSpec, started: Started, result_path: Path) -> dict[str, Any]:
+    """Wait for one load process (stopping it if it overruns) and read its result."""
+    try:
+        started.proc.wait(timeout=spec.duration + 40)
+    except subprocess.TimeoutExpired:
+        log(f"load process {started.proc.pid} overran; stopping it")
+    finish(started)
+    if started.proc.returncode != 0 or not result_path.exists():
+        raise RuntimeError(f"load process for {spec.name} failed; see {OUT / 'load.log'}")
+    result: dict[str, Any] = json.loads(result_path.read_text())
+    return result
+
+
+def merge(
+    spec: LoadSpec, results: list[dict[str, Any]], server_ms: list[float], meter: CpuMeter
+) -> Phase:
+    latencies = [x for r in results for x in r["latencies_ms"]]
+    outcomes: dict[str, int] = {}
+    for r in results:
+        for k, v in r["outcomes"].items():
+            outcomes[k] = outcomes.get(k, 0) + v
+    phase = Phase(
+        name=spec.name,
+        requests=len(latencies),
+        outcomes=outcomes,
+        cpu=meter.done(sum(r["client_cpu_s"] for r in results)),
+        seconds=max(r["end"] for r in results) - min(r["start"] for r in results),
+    )
+    ok_count = sum(v for k, v in outcomes.items() if k in spec.ok)
+    phase.rate = ok_count / phase.seconds if phase.seconds > 0 else 0.0
+    phase.p50, phase.p99, phase.max = pct(latencies, 50), pct(latencies, 99), max(latencies)
+    phase.server_p50, phase.server_p99 = pct(server_ms, 50), pct(server_ms, 99)
+    if spec.mode == "open":
+        phase.target_rate = spec.rate
+    return phase
+
+
+def load_notes(
+    spec: LoadSpec, phase: Phase, results: list[dict[str, Any]], waited: float
+) -> list[str]:
+    """What the reader of a phase's figures should know about how it went."""
+    notes = []
+    if waited:
+        notes.append(f"waited {waited:.0f} s for other processes to go quiet")
+    if phase.cpu.get("other", 0) > 5:
+        notes.append(f"other processes used {phase.cpu['other']:.0f}% of the CPU meanwhile")
+    if any(r["ran_out"] for r in results):
+        notes.append("ran out of prepared members")
+    dropped = sum(r["dropped"] for r in results)
+    if dropped:
+        notes.append(f"{dropped} not sent (in-flight cap)")
+    if spec.mode == "open":
+        lag = max(r["send_lag_max_ms"] for r in results)
+        if lag > 20:
+            notes.append(f"client fell behind schedule by up to {lag:.0f} ms")
+    return notes
+
+
+def server_times(offset: int) -> list[float]:
+    """Request times (ms) gunicorn logged after `offset` bytes of the access log."""
+    time.sleep(0.2)  # the last lines are written just after the last responses
+    with open(ACCESS_LOG, "rb") as fh:
+        fh.seek(offset)
+        lines = fh.read().decode(errors="replace").splitlines()
+    times = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            times.append(int(parts[1]) / 1000.0)
+    return times
+
+
+def report_phase(phase: Phase) -> None:
+    cpu = phase.cpu
+    log(
+        f"{phase.name}: {phase.requests} req in {phase.seconds:.1f}s, ok {phase.rate:.0f}/s, "
+        f"p50 {phase.p50:.1f} ms, p99 {phase.p99:.1f} ms (server {phase.server_p50:.1f}/"
+        f"{phase.server_p99:.1f}), outcomes {phase.outcomes}; "
+        f"cpu% gunicorn {cpu.get('gunicorn', 0):.0f} pg {cpu.get('postgres', 0):.0f} "
+        f"client {cpu.get('client', 0):.0f} worker {cpu.get('worker', 0):.0f} "
+        f"other {cpu.get('other', 0):.0f} total {cpu.get('total', 0):.0f}"
+        + (f" [{phase.note}]" if phase.note else "")
+    )
+
+
+def record(ctx: Ctx, phase: Phase, how: str) -> None:
+    """Add how the phase was driven to its notes, log it and keep it for the report."""
+    phase.add_note(how)
+    report_phase(phase)
+    ctx.phases.append(phase)

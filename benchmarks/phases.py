@@ -1,0 +1,345 @@
+"""The steps of a run: database and servers, then each measurement (see run.py's docstring)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from benchmarks.common import (
+    ACCESS_LOG,
+    BIN,
+    CHECKIN_MEMBERS,
+    DATABASE_URL,
+    DB_NAME,
+    FILL_MEMBERS,
+    LAG_BURST_MEMBERS,
+    LAG_SPREAD_MEMBERS,
+    LAG_STAYS,
+    MEMBERS,
+    OFFICES_LARGE,
+    OFFICES_SMALL,
+    OUT,
+    PG,
+    PROFILE_MEMBER,
+    PYTHON,
+    REFUSAL_MEMBERS,
+    ROOT,
+    T0,
+    log,
+)
+from benchmarks.machine import postgres_facts
+from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
+from benchmarks.procs import Started, children_of, run_checked, seed, start
+
+# ---------------------------------------------------------------- database
+
+
+def recreate_database(ctx: Ctx) -> None:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        ctx.info.update(postgres_facts(conn))
+    ctx.commands.append(
+        f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE); "
+        f"CREATE DATABASE {DB_NAME}  (psycopg, {PG}/postgres)"
+    )
+
+
+def migrate(ctx: Ctx) -> None:
+    t = time.monotonic()
+    run_checked([PYTHON, "manage.py", "migrate", "--noinput"], 180, "migrate")
+    ctx.timings["migrate"] = time.monotonic() - t
+    ctx.commands.append(f"DATABASE_URL={DATABASE_URL} .venv/bin/python manage.py migrate --noinput")
+    log(f"migrated in {ctx.timings['migrate']:.1f}s")
+
+
+def seed_offices(ctx: Ctx, first: int, count: int, codes: Path) -> dict[str, Any]:
+    """Offices first..first+count-1; their door codes are added to `ctx.codes`."""
+    result = seed("offices", "--start", str(first), "--count", str(count), "--codes", str(codes))
+    ctx.codes += json.loads(codes.read_text())
+    return result
+
+
+def seed_data(ctx: Ctx) -> None:
+    """The first 1,000 offices and every member, then fresh planner statistics."""
+    r = seed_offices(ctx, 0, OFFICES_SMALL, OUT / "codes-1.json")
+    r2 = seed("members", "--count", str(MEMBERS), "--secret", ctx.secret)
+    seed("analyze")
+    ctx.commands.append(
+        ".venv/bin/python benchmarks/seed.py offices --start 0 --count 1000; "
+        "seed.py members --count 25000; seed.py analyze"
+    )
+    ctx.timings["setup"] = time.monotonic() - T0
+    log(f"seeded {r} {r2}")
+
+
+def grow_offices(ctx: Ctx) -> None:
+    """From 1,000 to 10,000 offices; the time counts as setup."""
+    t = time.monotonic()
+    r = seed_offices(ctx, OFFICES_SMALL, OFFICES_LARGE - OFFICES_SMALL, OUT / "codes-2.json")
+    seed("analyze")
+    ctx.commands.append(
+        ".venv/bin/python benchmarks/seed.py offices --start 1000 --count 9000; seed.py analyze"
+    )
+    ctx.timings["setup"] += time.monotonic() - t
+    log(f"seeded {r}")
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def gunicorn_argv(ctx: Ctx) -> list[str]:
+    return [
+        str(BIN / "gunicorn"),
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{ctx.port}",
+        "--workers",
+        str(ctx.args.workers),
+        "--threads",
+        "1",
+        # Server-side time per request (microseconds), to tell server time from queueing
+        # and client overhead; one short line per request.
+        "--access-logfile",
+        str(ACCESS_LOG),
+        "--access-logformat",
+        "%(s)s %(D)s",
+    ]
+
+
+def start_servers(ctx: Ctx) -> None:
+    ctx.port = free_port()
+    ctx.base_url = f"http://127.0.0.1:{ctx.port}"
+    web = gunicorn_argv(ctx)
+    worker = [PYTHON, "manage.py", "worker", "--interval", "0.5"]
+    ctx.commands += [
+        f"DATABASE_URL={DATABASE_URL} {shlex.join(argv).replace(str(ROOT) + '/', '')}"
+        for argv in (web, worker)
+    ]
+    ctx.gunicorn = start("gunicorn", web, OUT / "gunicorn.log")
+    ctx.worker = start("worker", worker, OUT / "worker.log")
+    wait_ready(ctx, (ctx.gunicorn, ctx.worker))
+    # Every worker has imported the app and holds a DB connection before we measure.
+    with httpx.Client(base_url=ctx.base_url, timeout=5) as client:
+        for _ in range(ctx.args.workers * 10):
+            client.get("/api/v1/availability?office_id=1")
+    ctx.gunicorn.children = children_of(ctx.gunicorn.proc.pid)
+    log(
+        f"gunicorn on :{ctx.port} (pid {ctx.gunicorn.proc.pid}, workers "
+        f"{sorted(ctx.gunicorn.children)}), worker pid {ctx.worker.proc.pid}"
+    )
+
+
+def wait_ready(ctx: Ctx, servers: tuple[Started, ...]) -> None:
+    """Until gunicorn answers (60 s at most); fail at once if a server exits."""
+    deadline = time.monotonic() + 60
+    url = f"{ctx.base_url}/api/v1/availability?office_id=1"
+    while True:
+        for started in servers:
+            if started.proc.poll() is not None:
+                raise RuntimeError(f"{started.name} exited; see {OUT}/{started.name}.log")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not answer within 60 s")
+        time.sleep(0.2)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def read_paths(ctx: Ctx, n_offices: int, rng: random.Random) -> dict[str, list[str]]:
+    offices = sorted({c["office"] for c in ctx.codes})[:n_offices]
+    one = [f"/api/v1/availability?office_id={rng.choice(offices)}" for _ in range(5000)]
+    ten = [
+        "/api/v1/availability?" + "&".join(f"office_id={o}" for o in rng.sample(offices, 10))
+        for _ in range(5000)
+    ]
+    near = [
+        f"/api/v1/offices?lat={rng.uniform(31, 43):.5f}&lng={rng.uniform(129, 145):.5f}"
+        for _ in range(1000)
+    ]
+    return {"one": one, "ten": ten, "near": near}
+
+
+def closed_phase(
+    ctx: Ctx, name: str, kind: str, items: list[Any], ok: tuple[str, ...] = ("200", "201")
+) -> None:
+    """One load process at the read concurrency, for the read duration."""
+    phase, _ = load(
+        ctx,
+        name,
+        mode="closed",
+        kind=kind,
+        items=items,
+        duration=ctx.args.read_duration,
+        concurrency=ctx.args.read_concurrency,
+        clients=1,
+        ok=ok,
+    )
+    record(ctx, phase, f"closed loop, concurrency {ctx.args.read_concurrency}")
+
+
+def read_phases(ctx: Ctx, n_offices: int, rng: random.Random) -> None:
+    paths = read_paths(ctx, n_offices, rng)
+    label = f"{n_offices:,} offices"
+    cases = [
+        ("one", f"GET /availability, 1 office_id — {label}"),
+        ("ten", f"GET /availability, 10 office_ids — {label}"),
+        ("near", f"GET /offices?lat&lng (nearest 50) — {label}"),
+    ]
+    for key, name in cases:
+        closed_phase(ctx, name, "get", paths[key])
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+def checkin_items(ctx: Ctx, rng: random.Random) -> list[list[str]]:
+    """(member token, door code) pairs: each member once, each seat of each space at most once.
+
+    Slots are every seat of every space (quota × spaces), shuffled, so check-ins spread over
+    all offices and every request finds a free seat.
+    """
+    # ctx.codes[0] is the space kept full for the space_full phases.
+    slots = [c["code"] for c in ctx.codes[1:] for _ in range(c["quota"])]
+    rng.shuffle(slots)
+    return [[ctx.token(i), slots[i]] for i in range(min(CHECKIN_MEMBERS, len(slots)))]
+
+
+def checkin_load(
+    ctx: Ctx,
+    name: str,
+    items: list[list[str]],
+    *,
+    duration: float,
+    concurrency: int,
+    rate: float | None = None,
+) -> Phase:
+    """Check-ins from `--clients` load processes: paced (open loop) when `rate` is given."""
+    phase, _ = load(
+        ctx,
+        name,
+        mode="closed" if rate is None else "open",
+        kind="checkin",
+        items=items,
+        duration=duration,
+        concurrency=concurrency,
+        clients=ctx.args.clients,
+        rate=rate,
+    )
+    return phase
+
+
+def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
+    """Warm-up, then A at the highest rate (closed loop), then B paced at half of A's rate."""
+    args = ctx.args
+    items = checkin_items(ctx, rng)
+    warm = checkin_load(
+        ctx, "check-in warm-up", items[0:2000], duration=3, concurrency=args.concurrency
+    )
+    report_phase(warm)
+    budget_a = min(len(items) - 2000 - 6000, 16000)
+    phase_a = checkin_load(
+        ctx,
+        "POST /stays — A: max rate",
+        items[2000 : 2000 + budget_a],
+        duration=args.duration,
+        concurrency=args.concurrency,
+    )
+    record(ctx, phase_a, f"closed loop, concurrency {args.concurrency}, {args.clients} client proc")
+    checkin_phase_b(ctx, items, 2000 + budget_a, max(1.0, phase_a.rate / 2))
+
+
+def checkin_phase_b(ctx: Ctx, items: list[list[str]], used: int, half: float) -> None:
+    """The members A left over, paced at `half` check-ins/s for at most `--duration` s."""
+    remaining = len(items) - used
+    phase_b = checkin_load(
+        ctx,
+        "POST /stays — B: 50% of A",
+        items[used : used + remaining],
+        duration=min(ctx.args.duration, remaining / half * 0.95),
+        concurrency=256,
+        rate=half,
+    )
+    record(ctx, phase_b, f"open loop paced at {half:.0f}/s, latency from scheduled send")
+
+
+def fill_space(ctx: Ctx) -> str:
+    """Make the first space full with two real check-ins; return its door code."""
+    code = str(ctx.codes[0]["code"])
+    with httpx.Client(base_url=ctx.base_url, timeout=10) as client:
+        for i in range(int(ctx.codes[0]["quota"])):
+            response = client.post(
+                "/api/v1/stays",
+                json={"code": code, "minutes": 120},
+                headers={"Authorization": f"Bearer {ctx.token(FILL_MEMBERS + i)}"},
+            )
+            if response.status_code != 201:
+                raise RuntimeError(
+                    f"filling a space failed: {response.status_code} {response.text}"
+                )
+    return code
+
+
+def refusal_phase(ctx: Ctx, code: str, n_offices: int) -> None:
+    """Check-ins into a full space: every answer is 409 space_full with nearby offices."""
+    items = [[ctx.token(REFUSAL_MEMBERS + i % 100), code] for i in range(20000)]
+    name = f"POST /stays into a full space (409 space_full) — {n_offices:,} offices"
+    closed_phase(ctx, name, "checkin", items, ok=("409 space_full",))
+
+
+# ---------------------------------------------------------------- background worker, SQL
+
+
+def lag_phases(ctx: Ctx) -> None:
+    """Stays whose deadlines pass in seconds, polled until the worker forces them out."""
+    for label, start_index, spread in (
+        (f"{LAG_STAYS} deadlines spread over 5 s", LAG_SPREAD_MEMBERS, 5.0),
+        (f"{LAG_STAYS} deadlines at the same instant", LAG_BURST_MEMBERS, 0.0),
+    ):
+        result = seed(
+            "lag",
+            *("--member-start", str(start_index), "--count", str(LAG_STAYS)),
+            *("--lead", "3", "--spread", str(spread), "--timeout", "30"),
+            timeout=90,
+        )
+        result["label"] = label
+        ctx.lag.append(result)
+        lags = result["lag_s"]
+        log(
+            f"lag ({label}): observed {result['observed']}/{result['count']}, "
+            f"p50 {pct(lags, 50):.2f}s p99 {pct(lags, 99):.2f}s max {max(lags, default=0):.2f}s, "
+            f"statuses {result['statuses']}"
+        )
+
+
+def profile_and_check(ctx: Ctx, rng: random.Random) -> None:
+    """SQL statements per request in-process, then seat counters against active stays."""
+    offices = sorted({c["office"] for c in ctx.codes})
+    prof = seed(
+        "profile",
+        *("--secret", ctx.secret, "--member-start", str(PROFILE_MEMBER)),
+        *("--office-ids", ",".join(str(o) for o in rng.sample(offices, 10))),
+    )
+    ctx.profile = prof["profile"]
+    ctx.check = seed("check")
+    log(f"after the run: {ctx.check}")

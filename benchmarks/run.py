@@ -1,0 +1,164 @@
+"""officepass HTTP benchmark on PostgreSQL (`make bench`; run from the repository root).
+
+What it does, in order (every process it starts is stopped again by PID, also on Ctrl-C,
+on error and when the time budget runs out):
+
+ 1. drops and recreates the database `officepass_bench` on 127.0.0.1:5432 (user postgres),
+    runs `manage.py migrate`, bulk-loads 1,000 offices (2 spaces each, quota 2, unit 120 min,
+    open 24 h) and the corporate postpaid members with pre-made API tokens
+    (benchmarks/seed.py);
+ 2. starts gunicorn (sync workers) and `manage.py worker --interval 0.5`;
+ 3. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
+    at 1,000 offices, loads 9,000 more offices, measures again at 10,000;
+ 4. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
+    open loop paced at half of A's rate; each request a distinct member into a free seat;
+ 5. space_full refusals (the path that answers with nearby offices);
+ 6. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
+    worker marks them forced_out;
+ 7. queries per request (Django test client in-process) and a seat-counter check;
+ 8. prints the table and writes it as markdown to benchmarks/out/latest.md.
+
+Options: --workers, --clients, --concurrency, --duration, --quick (shorter phases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# Run as a script, so benchmarks/ is on sys.path but the repository root is not.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import DEFAULT_WORKERS, OFFICES_LARGE, OFFICES_SMALL, OUT, ROOT, T0, log
+from benchmarks.machine import machine_info
+from benchmarks.measure import Ctx
+from benchmarks.phases import (
+    checkin_phases,
+    fill_space,
+    grow_offices,
+    lag_phases,
+    migrate,
+    profile_and_check,
+    read_phases,
+    recreate_database,
+    refusal_phase,
+    seed_data,
+    start_servers,
+)
+from benchmarks.procs import finish, stop_all
+from benchmarks.report import render_markdown, render_text, tables
+
+
+class Budget(Exception):
+    """The whole run took longer than its time budget."""
+
+
+def on_alarm(signum: int, frame: Any) -> None:
+    raise Budget("time budget exhausted")
+
+
+def on_term(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="gunicorn sync workers (3 measured best on 2 cores: see DEFAULT_WORKERS)",
+    )
+    parser.add_argument("--clients", type=int, default=1, help="load processes for check-ins")
+    parser.add_argument("--concurrency", type=int, default=16, help="phase A in-flight requests")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of phase A / B")
+    parser.add_argument("--read-duration", type=float, default=6.0, help="seconds per read case")
+    parser.add_argument("--read-concurrency", type=int, default=4)
+    parser.add_argument("--budget", type=int, default=540, help="abort after this many seconds")
+    parser.add_argument("--quick", action="store_true", help="short phases (development)")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.read_duration = 8.0, 3.0
+    return args
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Fresh logs, and signals that unwind through `main` so every process is stopped."""
+    os.chdir(ROOT)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in ("gunicorn.log", "worker.log", "load.log", "access.log"):
+        (OUT / name).write_text("")
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.alarm(args.budget)
+
+
+def run_steps(ctx: Ctx, rng: random.Random) -> None:
+    ctx.info.update(machine_info())
+    log(f"machine: {ctx.info['machine']}; load average {ctx.info['load average at start']}")
+    recreate_database(ctx)
+    migrate(ctx)
+    seed_data(ctx)
+    start_servers(ctx)
+    read_phases(ctx, OFFICES_SMALL, rng)
+    full_code = fill_space(ctx)
+    refusal_phase(ctx, full_code, OFFICES_SMALL)
+    grow_offices(ctx)
+    read_phases(ctx, OFFICES_LARGE, rng)
+    checkin_phases(ctx, rng)
+    refusal_phase(ctx, full_code, OFFICES_LARGE)
+    ctx.commands.append(
+        f".venv/bin/python benchmarks/load.py JOB RESULT  (× {ctx.args.clients} "
+        "for check-ins; jobs in benchmarks/out/jobs/)"
+    )
+    lag_phases(ctx)
+    ctx.commands.append(
+        ".venv/bin/python benchmarks/seed.py lag --count 200 --lead 3 "
+        "--spread 5|0  (inserts stays, polls until forced_out)"
+    )
+    # The worker is stopped so that it does not write while queries are counted.
+    assert ctx.worker is not None
+    finish(ctx.worker)
+    profile_and_check(ctx, rng)
+
+
+def write_report(ctx: Ctx) -> None:
+    ctx.timings["total"] = time.monotonic() - T0
+    sections = tables(ctx)
+    print(render_text(sections))
+    (OUT / "latest.md").write_text(render_markdown(sections))
+    log(f"wrote {OUT / 'latest.md'}")
+
+
+def main() -> int:
+    args = parse_args()
+    prepare(args)
+    ctx = Ctx(args=args, secret=secrets.token_hex(6))
+    rng = random.Random(20260101)
+    try:
+        run_steps(ctx, rng)
+    except KeyboardInterrupt:
+        print("interrupted; stopping what was started", file=sys.stderr)
+        return 130
+    except Budget:
+        print(
+            f"time budget of {args.budget}s exhausted; stopping what was started", file=sys.stderr
+        )
+        return 2
+    finally:
+        signal.alarm(0)
+        stop_all()
+    write_report(ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
