@@ -18,6 +18,7 @@ from officepass.api.serializers import (
     stay_out,
     tickets_summary,
 )
+from officepass.api.staff import router as staff_router
 from officepass.api.streams import availability_stream
 from officepass.core import clock
 from officepass.core.errors import DomainError
@@ -249,3 +250,5 @@ api.get(
         }
     },
 )(availability_stream)
+
+api.add_router("/", staff_router)

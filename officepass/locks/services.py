@@ -105,3 +105,41 @@ def unlock_outcome(command: LockCommand) -> str:
 
 def lock_is_online(space: Space) -> bool:
     return driver_for(space).is_online()
+
+
+SECRET_WORDS = ("secret", "token", "password", "apikey", "api_key", "private")
+
+
+def _looks_secret(name: str) -> bool:
+    lowered = name.lower()
+    return name != "secret_env" and any(word in lowered for word in SECRET_WORDS)
+
+
+def lock_configure(
+    *, actor: User, space: Space, driver: str, lock_settings: dict[str, object]
+) -> Space:
+    """Set a space's lock (driver + settings). Secrets are refused: name env vars instead."""
+    from officepass.locks.registry import DRIVERS
+
+    if driver not in DRIVERS:
+        raise DomainError("invalid_input", field="driver", drivers=sorted(DRIVERS))
+    secret_keys = [key for key in lock_settings if _looks_secret(key)]
+    if secret_keys:
+        raise DomainError(
+            "invalid_input",
+            field="settings",
+            secret_keys=secret_keys,
+            hint="put secrets in environment variables named by secret_env",
+        )
+    with transaction.atomic():
+        before = {"driver": space.lock_driver, "settings": space.lock_settings}
+        space.lock_driver, space.lock_settings = driver, lock_settings
+        space.save(update_fields=["lock_driver", "lock_settings"])
+        audit(
+            actor=actor,
+            action="lock.configured",
+            target=space,
+            before=before,
+            after={"driver": driver, "settings": lock_settings},
+        )
+    return space

@@ -1,0 +1,62 @@
+"""Endpoints for operator staff and the secretariat (tenancy checked on every call)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from pydantic import Field
+
+from officepass.accounts.models import User
+from officepass.api import schemas
+from officepass.api.idempotency import idempotent
+from officepass.locks.health import lock_health_online
+from officepass.locks.registry import driver_name
+from officepass.locks.services import lock_configure
+from officepass.offices.access import access_space_for_staff
+from officepass.offices.models import Space
+
+router = Router(tags=["staff"])
+ERR = schemas.Error
+
+
+class LockConfigIn(schemas.Schema):
+    driver: str = Field(min_length=1, max_length=32)
+    settings: dict[str, Any] = {}
+
+
+class LockConfigOut(schemas.Out):
+    space_id: int
+    driver: str
+    settings: dict[str, Any]
+    online: bool | None
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _lock_out(space: Space) -> dict[str, Any]:
+    return {
+        "space_id": space.pk,
+        "driver": driver_name(space),
+        "settings": space.lock_settings,
+        "online": lock_health_online(space.pk),
+    }
+
+
+@router.get("/spaces/{space_id}/lock", response={200: LockConfigOut, 404: ERR})
+def space_lock(request: HttpRequest, space_id: int) -> dict[str, Any]:
+    return _lock_out(access_space_for_staff(user=_staff(request), space_id=space_id))
+
+
+@router.put("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 404: ERR})
+@idempotent
+def space_lock_set(
+    request: HttpRequest, space_id: int, payload: LockConfigIn
+) -> tuple[int, dict[str, Any]]:
+    user = _staff(request)
+    space = access_space_for_staff(user=user, space_id=space_id)
+    lock_configure(actor=user, space=space, driver=payload.driver, lock_settings=payload.settings)
+    return 200, _lock_out(space)
