@@ -10,10 +10,15 @@ from django.conf import settings
 
 from officepass.core.errors import DomainError
 from officepass.locks.drivers.base import LockDriver
+from officepass.locks.drivers.mqtt.driver import MqttDriver
 from officepass.locks.drivers.simulator.driver import SimulatorDriver
+from officepass.locks.drivers.switchbot.driver import SwitchBotDriver
+from officepass.locks.drivers.webhook.driver import WebhookDriver
 from officepass.offices.models import Space
 
-DRIVERS: dict[str, type[LockDriver]] = {SimulatorDriver.name: SimulatorDriver}
+DRIVERS: dict[str, type[LockDriver]] = {
+    driver.name: driver for driver in (SimulatorDriver, MqttDriver, SwitchBotDriver, WebhookDriver)
+}
 
 
 def register(driver: type[LockDriver]) -> type[LockDriver]:
@@ -37,4 +42,7 @@ def driver_for(space: Space) -> LockDriver:
     if name not in DRIVERS:
         raise DomainError("lock_unavailable", lock_error=f"unknown driver {name!r}")
     lock_settings = dict(space.lock_settings or {})
-    return DRIVERS[name](lock_settings, secrets_for(lock_settings))
+    secrets = secrets_for(lock_settings)
+    # Drivers that read pushed health (LockHealth) need to know whose lock they drive.
+    lock_settings["space_id"] = space.pk
+    return DRIVERS[name](lock_settings, secrets)

@@ -10,7 +10,7 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
-from officepass.locks.drivers.base import LockError, Outcome
+from officepass.locks.drivers.base import ErrorCode, LockError, Outcome
 from officepass.locks.models import LockCommand
 from officepass.locks.registry import driver_for, driver_name
 from officepass.offices.models import Space
@@ -70,6 +70,8 @@ def lock_command_send(command: LockCommand) -> LockCommand:
             }[result.outcome]
         except LockError as exc:
             error, detail = exc.code, {"detail": exc.detail}
+            if exc.code == ErrorCode.EXPIRED:
+                status = LockCommand.Status.EXPIRED
             log.warning("unlock %s failed: %s", command.request_id, exc.code)
     command.status, command.error_code, command.response = status, error, detail
     command.finished_at = clock.now()

@@ -1,0 +1,207 @@
+"""The MQTT lock driver against the real Mosquitto and `lock_device` subprocesses."""
+
+import logging
+import signal
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from officepass.core import clock
+from officepass.core.errors import DomainError
+from officepass.locks.drivers.base import ErrorCode, LockError, Outcome
+from officepass.locks.drivers.mqtt.config import lock_topics
+from officepass.locks.drivers.mqtt.driver import MqttDriver
+from officepass.locks.health import lock_health_online, lock_health_report
+from officepass.locks.models import LockCommand
+from officepass.locks.registry import driver_for
+from officepass.locks.services import lock_command_create, lock_command_send
+from officepass.stays.services import stay_check_in, stay_unlock
+from tests import factories as f
+from tests.locks.conftest import listen_until, wait_until
+
+pytestmark = pytest.mark.django_db
+
+
+def mqtt_space(device_id: str, **lock_settings: object):
+    lock_settings = {"device_id": device_id, "confirm_timeout": 1.0, **lock_settings}
+    return f.space(lock_driver="mqtt", lock_settings=lock_settings)
+
+
+def send(space) -> LockCommand:
+    command = lock_command_create(member=None, space=space, stay=None, purpose="unlock")
+    return lock_command_send(command)
+
+
+def soon(seconds: float = 30):
+    return clock.now() + timedelta(seconds=seconds)
+
+
+def test_it_derives_home_assistant_topics_from_the_device_id():
+    topics = lock_topics({"device_id": "door-7"})
+    assert (topics.command_topic, topics.state_topic, topics.availability_topic) == (
+        "officepass/locks/door-7/set",
+        "officepass/locks/door-7/state",
+        "officepass/locks/door-7/availability",
+    )
+    assert (topics.payload_unlock, topics.state_unlocked) == ("UNLOCK", "UNLOCKED")
+
+
+def test_it_derives_tasmota_topics_for_the_relay_profile_and_keeps_explicit_ones():
+    topics = lock_topics({"device_id": "strike", "profile": "relay", "state_topic": "x/POWER1"})
+    assert topics.command_topic == "cmnd/strike/POWER"
+    assert topics.availability_topic == "tele/strike/LWT"
+    assert topics.state_topic == "x/POWER1"
+    assert topics.is_available("Offline") is False and topics.is_available("Online") is True
+
+
+def test_it_refuses_settings_that_name_no_door():
+    with pytest.raises(ValueError):
+        lock_topics({"profile": "lock"})
+    with pytest.raises(ValueError):
+        lock_topics({"device_id": "x", "profile": "garage"})
+
+
+def test_it_makes_a_misconfigured_mqtt_lock_unavailable():
+    with pytest.raises(DomainError) as refused:
+        MqttDriver({"profile": "garage"})
+    assert refused.value.code == "lock_unavailable"
+
+
+def test_it_confirms_an_unlock_and_records_latency(start_device, device_id):
+    start_device(device_id)
+    space = mqtt_space(device_id)
+    assert listen_until(lambda: lock_health_online(space.pk) is True)
+    member = f.member()
+    stay = stay_check_in(member=member, code=f.code_for(space), minutes=120)
+    result, _ = stay_unlock(member=member, stay_id=stay.pk)
+    assert result == "unlocked"
+    command = LockCommand.objects.get(stay=stay)
+    assert command.status == LockCommand.Status.CONFIRMED and command.driver == "mqtt"
+    assert 0 < command.latency_ms < 1000
+    assert command.response["acked"] is True and command.response["state"] == "unlocked"
+
+
+def test_it_reports_a_jammed_lock_as_unavailable(start_device, device_id):
+    start_device(device_id, "jammed")
+    space = mqtt_space(device_id)
+    lock_health_report(space_id=space.pk, online=True)
+    member = f.member()
+    stay = stay_check_in(member=member, code=f.code_for(space), minutes=120)
+    with pytest.raises(DomainError) as refused:
+        stay_unlock(member=member, stay_id=stay.pk)
+    assert refused.value.code == "lock_unavailable"
+    command = LockCommand.objects.get(stay=stay)
+    assert (command.status, command.error_code) == (LockCommand.Status.FAILED, "jammed")
+
+
+def test_it_leaves_a_silent_lock_unknown_and_never_sends_twice(start_device, device_id):
+    device = start_device(device_id, "silent")
+    space = mqtt_space(device_id, confirm_timeout=0.5)
+    command = send(space)
+    assert command.status == LockCommand.Status.UNKNOWN
+    assert command.response["acked"] is True
+    again = driver_for(space).unlock(request_id=command.request_id, not_after=soon())
+    assert again.outcome == Outcome.UNKNOWN
+    time.sleep(0.3)
+    assert device.count(f"received {command.request_id}") == 1
+
+
+@pytest.mark.parametrize(
+    ("delay_ms", "timeout", "status"),
+    [(300, 1.5, LockCommand.Status.CONFIRMED), (1200, 0.5, LockCommand.Status.UNKNOWN)],
+)
+def test_it_waits_for_a_slow_lock_only_up_to_the_timeout(
+    start_device, device_id, delay_ms, timeout, status
+):
+    start_device(device_id, "slow", "--delay-ms", str(delay_ms))
+    command = send(mqtt_space(device_id, confirm_timeout=timeout))
+    assert command.status == status
+    assert command.latency_ms < (timeout + 0.3) * 1000
+
+
+def test_it_never_waits_past_not_after(start_device, device_id):
+    start_device(device_id, "silent")
+    driver = MqttDriver({"device_id": device_id, "confirm_timeout": 5.0})
+    started = time.monotonic()
+    result = driver.unlock(request_id=uuid.uuid4(), not_after=soon(2.4))
+    assert result.outcome == Outcome.UNKNOWN
+    assert time.monotonic() - started < 2.5
+
+
+def test_it_lets_the_device_execute_a_twice_delivered_command_once(start_device, device_id):
+    device = start_device(device_id, "duplicate")
+    command = send(mqtt_space(device_id))
+    assert command.status == LockCommand.Status.CONFIRMED
+    assert device.wait_for(f"duplicate {command.request_id}")
+    assert device.stop() == 0
+    assert device.count(f"received {command.request_id}") == 2
+    assert device.count(f"executed {command.request_id}") == 1
+    assert "executions=1 duplicates=1" in device.lines
+
+
+def test_it_sends_nothing_once_not_after_has_passed(start_device, device_id):
+    device = start_device(device_id)
+    space = mqtt_space(device_id)
+    command = lock_command_create(member=None, space=space, stay=None, purpose="unlock")
+    LockCommand.objects.filter(pk=command.pk).update(not_after=clock.now())
+    command.refresh_from_db()
+    assert lock_command_send(command).status == LockCommand.Status.EXPIRED
+    with pytest.raises(LockError) as too_late:
+        MqttDriver(space.lock_settings).unlock(request_id=uuid.uuid4(), not_after=soon(1.9))
+    assert too_late.value.code == ErrorCode.EXPIRED and not too_late.value.retryable
+    time.sleep(0.2)
+    assert not any(line.startswith("received") for line in device.lines)
+
+
+@pytest.mark.parametrize(("seconds", "delivered"), [(2.9, False), (30, True)])
+def test_it_lets_the_broker_drop_a_queued_command_at_not_after(
+    start_device, device_id, seconds, delivered
+):
+    # A device with a persistent session loses power: the broker queues its commands.
+    first = start_device(device_id, "normal", "--session-expiry", "30")
+    first.stop(signal.SIGKILL)
+    driver = MqttDriver({"device_id": device_id, "confirm_timeout": 0.2})
+    request_id, not_after = uuid.uuid4(), soon(seconds)
+    result = driver.unlock(request_id=request_id, not_after=not_after)
+    assert (result.outcome, result.detail["acked"]) == (Outcome.UNKNOWN, True)
+    if not delivered:
+        time.sleep((not_after - clock.now()).total_seconds() + 0.05)
+    again = start_device(device_id, "normal", "--session-expiry", "30")
+    received = wait_until(lambda: again.count(f"received {request_id}") > 0, timeout=1.5)
+    assert received is delivered, again.lines
+
+
+def test_it_pulses_a_tasmota_relay_and_confirms_by_its_power_state(start_device, device_id):
+    device = start_device(device_id, profile="relay")
+    space = mqtt_space(device_id, profile="relay", pulse_time=10)
+    command = send(space)
+    assert command.status == LockCommand.Status.CONFIRMED
+    assert command.response["topic"] == f"cmnd/{device_id}/POWER"
+    assert device.count("pulse 10") == 1
+
+
+def test_it_raises_a_retryable_offline_error_when_the_broker_is_unreachable(settings):
+    settings.MQTT_PORT = 1  # nothing listens there
+    driver = MqttDriver({"device_id": "nowhere"})
+    with pytest.raises(LockError) as offline:
+        driver.unlock(request_id=uuid.uuid4(), not_after=soon())
+    assert offline.value.code == ErrorCode.OFFLINE and offline.value.retryable
+
+
+def test_it_never_logs_the_broker_password(start_device, device_id, caplog, settings):
+    password = "pw-" + uuid.uuid4().hex
+    caplog.set_level(logging.DEBUG)
+    start_device(device_id)
+    secrets = {"username": "officepass", "password": password}
+    driver = MqttDriver({"device_id": device_id}, secrets)
+    assert driver.unlock(request_id=uuid.uuid4(), not_after=soon()).outcome == "confirmed"
+    settings.MQTT_PORT = 1
+    with pytest.raises(LockError) as offline:
+        MqttDriver({"device_id": device_id}, secrets).unlock(
+            request_id=uuid.uuid4(), not_after=soon()
+        )
+    assert caplog.records, "the driver logged nothing, so this test proves nothing"
+    assert password not in caplog.text
+    assert password not in str(offline.value) and password not in repr(driver.broker)
