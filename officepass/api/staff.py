@@ -1,5 +1,7 @@
-"""Endpoints for operator staff and the secretariat (tenancy checked on every call)."""
+"""Endpoints for operator staff and the secretariat (tenancy checked on every call), and the
+signed intake door controllers push events to."""
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,6 +11,8 @@ from pydantic import Field
 from officepass.accounts.models import User
 from officepass.api import schemas
 from officepass.api.idempotency import idempotent
+from officepass.core.errors import DomainError
+from officepass.locks.events import lock_event_receive
 from officepass.locks.health import lock_health_online
 from officepass.locks.registry import driver_name
 from officepass.locks.services import lock_configure
@@ -60,3 +64,27 @@ def space_lock_set(
     space = access_space_for_staff(user=user, space_id=space_id)
     lock_configure(actor=user, space=space, driver=payload.driver, lock_settings=payload.settings)
     return 200, _lock_out(space)
+
+
+class LockEventOut(schemas.Out):
+    accepted: bool
+    duplicate: bool
+
+
+@router.post(
+    "/locks/{space_id}/events",
+    auth=None,
+    response={200: LockEventOut, 400: ERR, 401: ERR, 404: ERR},
+    summary="A door controller pushes its health (Standard Webhooks signature)",
+)
+def lock_event(request: HttpRequest, space_id: int) -> dict[str, Any]:
+    try:
+        event = json.loads(request.body or b"{}")
+    except ValueError:
+        raise DomainError("invalid_input", field="body") from None
+    if not isinstance(event, dict):
+        raise DomainError("invalid_input", field="body")
+    taken = lock_event_receive(
+        space_id=space_id, headers=request.headers, body=request.body, event=event
+    )
+    return {"accepted": taken, "duplicate": not taken}

@@ -15,6 +15,7 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "invalid_duration": (400, _("That length of stay cannot be chosen here.")),
     "invalid_credentials": (401, _("The e-mail address or password is wrong.")),
     "not_authenticated": (401, _("Please sign in.")),
+    "invalid_signature": (401, _("The request's signature is missing, stale or wrong.")),
     "permission_denied": (403, _("You are not allowed to do this.")),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),

@@ -17,6 +17,7 @@ import httpx
 from officepass.locks.drivers.base import Capability, LockDriver, LockError, Outcome, UnlockResult
 from officepass.locks.drivers.http_send import NoAnswer, once, send_before
 from officepass.locks.drivers.webhook.signing import InvalidSignature, signed_headers
+from officepass.locks.health import lock_health_online
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,16 @@ class WebhookDriver(LockDriver):
         return _result(response)
 
     def is_online(self) -> bool:
-        """We can't ask an unknown controller; its health arrives by push (LockHealth)."""
-        return bool(self.settings.get("url"))
+        """We can't ask an unknown controller; its health arrives by push (LockHealth).
+
+        A controller that never pushed health counts as online (it may never push); one
+        whose last event said offline is offline.
+        """
+        if not self.settings.get("url"):
+            return False
+        space_id = self.settings.get("space_id")
+        last = lock_health_online(int(space_id)) if space_id is not None else None
+        return last is not False
 
     def _url(self) -> str:
         url = str(self.settings.get("url", ""))
