@@ -135,6 +135,12 @@ LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
 WORKER_INTERVAL_SECONDS = float(env_str("WORKER_INTERVAL_SECONDS", "1.0"))
 # Lock driver for spaces that name none.
 DEFAULT_LOCK_DRIVER = env_str("DEFAULT_LOCK_DRIVER", "simulator")
+# MQTT broker for the `mqtt` lock driver and `lock_listener` (login via secret_env names).
+MQTT_HOST = env_str("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = env_int("MQTT_PORT", 1883)
+MQTT_TLS = env_bool("MQTT_TLS", False)
+# How long an MQTT unlock waits for the lock to report UNLOCKED (seconds).
+MQTT_CONFIRM_TIMEOUT = float(env_str("MQTT_CONFIRM_TIMEOUT", "2.0"))
 # Unlock commands a member may send per minute before `too_many_attempts`.
 UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
 # How long after check-in a member whose door never opened may cancel with a full refund.
