@@ -3,6 +3,7 @@
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -50,29 +51,43 @@ def lock_command_create(
     return command
 
 
-def lock_command_send(command: LockCommand) -> LockCommand:
-    """Send once, outside any transaction; never re-send a command that may have arrived."""
-    space = command.space
-    started = time.perf_counter()
-    status, error, detail = LockCommand.Status.FAILED, "", {}
+# A retryable failure (the command provably never left us: device or hub offline, vendor
+# rate limit) is tried again once after this pause, if the command's deadline allows.
+RETRY_PAUSE_SECONDS = 0.25
+OUTCOME_STATUS = {
+    Outcome.CONFIRMED: LockCommand.Status.CONFIRMED,
+    Outcome.ACCEPTED: LockCommand.Status.ACCEPTED,
+    Outcome.UNKNOWN: LockCommand.Status.UNKNOWN,
+}
+
+
+def _attempt(command: LockCommand) -> tuple[str, str, dict[str, Any], bool]:
+    """One try: (status, error code, detail, retryable)."""
     if clock.now() >= command.not_after:
-        status, error = LockCommand.Status.EXPIRED, "expired"
-    else:
-        try:
-            result = driver_for(space).unlock(
-                request_id=command.request_id, not_after=command.not_after
-            )
-            detail = result.detail
-            status = {
-                Outcome.CONFIRMED: LockCommand.Status.CONFIRMED,
-                Outcome.ACCEPTED: LockCommand.Status.ACCEPTED,
-                Outcome.UNKNOWN: LockCommand.Status.UNKNOWN,
-            }[result.outcome]
-        except LockError as exc:
-            error, detail = exc.code, {"detail": exc.detail}
-            if exc.code == ErrorCode.EXPIRED:
-                status = LockCommand.Status.EXPIRED
-            log.warning("unlock %s failed: %s", command.request_id, exc.code)
+        return LockCommand.Status.EXPIRED, ErrorCode.EXPIRED, {}, False
+    try:
+        result = driver_for(command.space).unlock(
+            request_id=command.request_id, not_after=command.not_after
+        )
+    except LockError as exc:
+        log.warning("unlock %s failed: %s", command.request_id, exc.code)
+        status = LockCommand.Status.EXPIRED if exc.code == ErrorCode.EXPIRED else "failed"
+        return status, exc.code, {"detail": exc.detail}, exc.retryable
+    return OUTCOME_STATUS[result.outcome], "", result.detail, False
+
+
+def lock_command_send(command: LockCommand) -> LockCommand:
+    """Send outside any transaction; never re-send a command that may have arrived.
+
+    Only a failure that provably never left us is retried, once, before `not_after`.
+    """
+    started = time.perf_counter()
+    status, error, detail, retryable = _attempt(command)
+    if retryable:
+        time.sleep(RETRY_PAUSE_SECONDS)
+        if (command.not_after - clock.now()).total_seconds() > 1:
+            status, error, detail, _ = _attempt(command)
+            detail = {**detail, "attempts": 2}
     command.status, command.error_code, command.response = status, error, detail
     command.finished_at = clock.now()
     command.latency_ms = round((time.perf_counter() - started) * 1000, 3)
