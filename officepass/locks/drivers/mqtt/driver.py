@@ -46,18 +46,18 @@ log = logging.getLogger(__name__)
 
 # Request ids this process has published: asked again, we answer without sending again.
 _SENT_MAX = 10_000
-_sent: OrderedDict[UUID, UnlockResult] = OrderedDict()
+_sent: OrderedDict[UUID, UnlockResult | LockError] = OrderedDict()
 _sent_lock = threading.Lock()
 
 
-def _remember(request_id: UUID, result: UnlockResult) -> None:
+def _remember(request_id: UUID, result: UnlockResult | LockError) -> None:
     with _sent_lock:
         _sent[request_id] = result
         while len(_sent) > _SENT_MAX:
             _sent.popitem(last=False)
 
 
-def _already_sent(request_id: UUID) -> UnlockResult | None:
+def _already_sent(request_id: UUID) -> UnlockResult | LockError | None:
     with _sent_lock:
         return _sent.get(request_id)
 
@@ -116,6 +116,8 @@ class MqttDriver(LockDriver):
 
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:
         earlier = _already_sent(request_id)
+        if isinstance(earlier, LockError):
+            raise earlier  # the device refused this request: the same answer again
         if earlier is not None:
             return UnlockResult(earlier.outcome, {**earlier.detail, "resent": False})
         self._expiry(not_after)  # fail fast, before connecting, when it is already too late
@@ -133,7 +135,11 @@ class MqttDriver(LockDriver):
             wait_until = sent_at + min(topics.confirm_timeout, self._seconds_left(not_after))
             acked = self._wait_acked(conn, info, wait_until)
             _remember(request_id, UnlockResult(Outcome.UNKNOWN, {"acked": acked}))
-            result = self._await_state(inbox, request_id, wait_until, sent_at)
+            try:
+                result = self._await_state(inbox, request_id, wait_until, sent_at)
+            except LockError as refused:
+                _remember(request_id, refused)
+                raise
         detail = {"topic": topics.command_topic, "acked": acked, "expiry_s": expiry, **result}
         outcome = Outcome.CONFIRMED if result.get("state") == "unlocked" else Outcome.UNKNOWN
         final = UnlockResult(outcome, detail)

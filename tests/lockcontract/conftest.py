@@ -1,0 +1,235 @@
+"""One adapter per lock driver, so the same contract tests run against all four.
+
+An adapter knows how to configure a Space for its driver (secrets through ``secret_env`` and
+the environment, never in the settings), how to make the door answer normally, take the
+command and stay silent (the ambiguous case), or refuse it, and how to count what actually
+reached the door or the vendor for a request id:
+
+- simulator: the driver's in-memory memo of acted-on request ids, wrapped to count writes;
+- mqtt: one `manage.py lock_device` subprocess per device mode, shared by the whole module,
+  counting its ``received <request id>`` lines (skipped when the broker is unreachable);
+- switchbot / webhook: the local fakes from tests/lockdrivers, counting their calls.
+"""
+
+import base64
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from officepass.locks.drivers.mqtt import connection as mqtt_connections
+from officepass.locks.drivers.simulator import driver as simulator_driver
+from officepass.locks.models import LockCommand
+from officepass.offices.models import Space
+from tests import factories
+from tests.lockdrivers.fake_controller import FakeController
+from tests.lockdrivers.fake_switchbot import FakeSwitchBot
+from tests.locks.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
+
+DRIVERS = ("simulator", "mqtt", "switchbot", "webhook")
+
+# What the door does with a command: act on it, take it and say nothing, or refuse it.
+OK, SILENT, REFUSE = "ok", "silent", "refuse"
+
+# Distinctive values, so a leak cannot hide and cannot be a coincidental substring.
+SIM_TOKEN = "sim-token-8c1f5e0a9d7b4e2f"
+MQTT_USERNAME = "officepass-contract"
+MQTT_PASSWORD = "mqtt-pass-3b9d7e1a5c2f4086"
+SB_TOKEN = "sb-token-0e7c4a2d9f1b3e5a7c9d2f4b6a8c0e1d3f5a7b9c"
+SB_SECRET = "sb-secret-6d2f8a0c4e1b7d9f"
+WEBHOOK_KEY = base64.b64encode(b"contract-door-key-32-bytes-long!").decode()
+WEBHOOK_SECRET = "whsec_" + WEBHOOK_KEY
+
+# How long to wait before counting MQTT deliveries, so a late or repeated one would show.
+MQTT_SETTLE_SECONDS = 0.3
+
+
+class LockAdapter:
+    """How the contract tests drive one kind of door."""
+
+    name = ""
+    ok_status: str = LockCommand.Status.CONFIRMED  # what a plain successful unlock records
+    # Every string that must never show up in a log line, a command row or an audit row.
+    secrets: tuple[str, ...] = ()
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def space(self, behaviour: str = OK) -> Space:
+        raise NotImplementedError
+
+    def reached(self, request_id: UUID) -> int:
+        """How many times this request reached the door (or the vendor's cloud)."""
+        raise NotImplementedError
+
+    def _space(self, lock_settings: dict[str, Any], secrets: dict[str, str]) -> Space:
+        """A space for this driver; each secret set in the environment and named by secret_env."""
+        names = {}
+        for key, value in secrets.items():
+            env_name = f"CONTRACT_{self.name.upper()}_{key.upper()}"
+            self.monkeypatch.setenv(env_name, value)
+            names[key] = env_name
+        settings = {**lock_settings, "secret_env": names}
+        return factories.space(lock_driver=self.name, lock_settings=settings)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} lock>"
+
+
+class CountingMemo(dict[UUID, Any]):
+    """The simulator's memo of acted-on request ids: it is written once per real actuation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: dict[UUID, int] = {}
+
+    def __setitem__(self, key: UUID, value: Any) -> None:
+        self.writes[key] = self.writes.get(key, 0) + 1
+        super().__setitem__(key, value)
+
+
+class SimulatorAdapter(LockAdapter):
+    name = "simulator"
+    secrets = (SIM_TOKEN,)
+    MODES = {OK: "normal", SILENT: "silent", REFUSE: "jammed"}
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        super().__init__(monkeypatch)
+        self.memo = CountingMemo()
+        monkeypatch.setattr(simulator_driver, "_seen", self.memo)
+
+    def space(self, behaviour: str = OK) -> Space:
+        # The simulator needs no secret; one is configured anyway so the leak check means
+        # something (registry.secrets_for hands it to the driver like any other).
+        return self._space({"mode": self.MODES[behaviour]}, {"token": SIM_TOKEN})
+
+    def reached(self, request_id: UUID) -> int:
+        return self.memo.writes.get(request_id, 0)
+
+
+class MqttDevices:
+    """`lock_device` subprocesses, one per mode, started together on first use."""
+
+    MODES = {OK: "normal", SILENT: "silent", REFUSE: "jammed"}
+
+    def __init__(self) -> None:
+        self.devices: dict[str, Device] = {}
+
+    def device(self, behaviour: str) -> Device:
+        if not self.devices:
+            run = uuid.uuid4().hex[:8]
+            for name, mode in self.MODES.items():
+                # A later --max-seconds overrides the helper's 60 s default.
+                extra = ["--max-seconds", "300"]
+                self.devices[name] = Device(f"contract-{run}-{mode}", mode, "lock", extra)
+            for device in self.devices.values():
+                assert device.wait_for("ready"), f"lock_device did not start: {device.lines}"
+        return self.devices[behaviour]
+
+    def stop(self) -> None:
+        for device in self.devices.values():
+            device.stop(signal.SIGTERM)
+        if self.devices:
+            _clear_retained(list(self.devices.values()))
+
+
+@pytest.fixture(scope="module")
+def mqtt_devices() -> Iterator[MqttDevices]:
+    devices = MqttDevices()
+    yield devices
+    devices.stop()
+    mqtt_connections.close_all()
+
+
+class MqttAdapter(LockAdapter):
+    name = "mqtt"
+    secrets = (MQTT_PASSWORD,)
+    CONFIRM_TIMEOUT = {OK: 1.0, SILENT: 0.5, REFUSE: 1.0}
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, devices: MqttDevices) -> None:
+        super().__init__(monkeypatch)
+        self.devices = devices
+
+    def space(self, behaviour: str = OK) -> Space:
+        device = self.devices.device(behaviour)
+        lock_settings = {
+            "device_id": device.device_id,
+            "confirm_timeout": self.CONFIRM_TIMEOUT[behaviour],
+        }
+        # Mosquitto here allows anonymous logins and ignores the credentials; the driver
+        # still carries them (Broker) on every connection it opens.
+        secrets = {"username": MQTT_USERNAME, "password": MQTT_PASSWORD}
+        return self._space(lock_settings, secrets)
+
+    def reached(self, request_id: UUID) -> int:
+        time.sleep(MQTT_SETTLE_SECONDS)
+        line = f"received {request_id}"
+        return sum(device.count(line) for device in self.devices.devices.values())
+
+
+class SwitchBotAdapter(LockAdapter):
+    name = "switchbot"
+    ok_status = LockCommand.Status.ACCEPTED  # the cloud takes the command; no door state
+    secrets = (SB_TOKEN, SB_SECRET)
+    MODES: dict[str, Any] = {OK: "ok", SILENT: "hang", REFUSE: 190}
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeSwitchBot) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+
+    def space(self, behaviour: str = OK) -> Space:
+        self.fake.mode = self.MODES[behaviour]
+        lock_settings = {"device_id": "C0FFEE000001", "base_url": self.fake.url, "timeout": 0.5}
+        return self._space(lock_settings, {"token": SB_TOKEN, "secret": SB_SECRET})
+
+    def reached(self, request_id: UUID) -> int:
+        # The cloud API carries no request id: each test has its own fake, so count commands.
+        return len(self.fake.commands())
+
+
+class WebhookAdapter(LockAdapter):
+    name = "webhook"
+    secrets = (WEBHOOK_SECRET, WEBHOOK_KEY)  # the key alone is as secret as the whsec_ form
+    ANSWERS: dict[str, Any] = {
+        OK: (200, {"status": "unlocked"}),
+        SILENT: "hang",
+        REFUSE: (409, {"error": "jammed"}),
+    }
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeController) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+
+    def space(self, behaviour: str = OK) -> Space:
+        self.fake.answer = self.ANSWERS[behaviour]
+        lock_settings = {"url": self.fake.url, "space": "contract-room", "timeout": 0.5}
+        return self._space(lock_settings, {"secret": WEBHOOK_SECRET})
+
+    def reached(self, request_id: UUID) -> int:
+        return sum(1 for d in self.fake.deliveries if d.payload["request_id"] == str(request_id))
+
+
+@pytest.fixture(params=DRIVERS)
+def lock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[LockAdapter]:
+    """The adapter for one driver; parametrize indirectly to mark a single driver."""
+    name = request.param
+    if name == "simulator":
+        yield SimulatorAdapter(monkeypatch)
+    elif name == "mqtt":
+        if not broker_reachable():
+            pytest.skip(f"needs an MQTT broker (Mosquitto) at {HOST}:{PORT}: not reachable")
+        yield MqttAdapter(monkeypatch, request.getfixturevalue("mqtt_devices"))
+    elif name == "switchbot":
+        switchbot = FakeSwitchBot(token=SB_TOKEN, secret=SB_SECRET).start()
+        yield SwitchBotAdapter(monkeypatch, switchbot)
+        switchbot.stop()
+    elif name == "webhook":
+        controller = FakeController(secret=WEBHOOK_SECRET).start()
+        yield WebhookAdapter(monkeypatch, controller)
+        controller.stop()
+    else:  # pragma: no cover
+        raise AssertionError(f"no adapter for driver {name!r}")
