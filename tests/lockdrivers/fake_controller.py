@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.lockdrivers.fake_http import FakeHttpServer
+
 
 def spec_verify(secret: str, headers: dict[str, str], raw: bytes) -> bool:
     key = base64.b64decode(secret.split("_", 1)[1])
@@ -43,7 +45,7 @@ class Delivery:
 
 
 @dataclass
-class FakeController:
+class FakeController(FakeHttpServer):
     secret: str
     # (HTTP status, JSON answer or None for an empty body), or "hang"
     answer: Any = (200, {"status": "unlocked"})
@@ -53,26 +55,7 @@ class FakeController:
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/doors/unlock"
-
-    def start(self) -> "FakeController":
-        class Handler(_Handler):
-            pass
-
-        Handler.fake = self
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        quick = {"poll_interval": 0.02}  # shutdown() waits up to one poll interval
-        threading.Thread(target=self.server.serve_forever, kwargs=quick, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        return f"{self.base_url}/doors/unlock"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,3 +85,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+FakeController.handler = _Handler

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.lockdrivers.fake_http import FakeHttpServer
+
 MESSAGES = {
     151: "device type error",
     152: "device not found",
@@ -41,7 +43,7 @@ class Call:
 
 
 @dataclass
-class FakeSwitchBot:
+class FakeSwitchBot(FakeHttpServer):
     token: str
     secret: str
     mode: Any = "ok"
@@ -53,31 +55,10 @@ class FakeSwitchBot:
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     def commands(self) -> list[Call]:
         return [c for c in self.calls if c.method == "POST"]
-
-    def start(self) -> "FakeSwitchBot":
-        fake = self
-
-        class Handler(_Handler):
-            pass
-
-        Handler.fake = fake
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        quick = {"poll_interval": 0.02}  # shutdown() waits up to one poll interval
-        threading.Thread(target=self.server.serve_forever, kwargs=quick, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,3 +135,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+FakeSwitchBot.handler = _Handler
