@@ -1,7 +1,7 @@
 """Shapes of API v1 (../shared/API.md); used for the OpenAPI document and validation."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import BaseModel, Field
@@ -12,6 +12,8 @@ class Out(BaseModel):
 
 
 SeatTypeLiteral = Literal["open", "private_room", "booth", "box"]
+# A database id: positive and within a 64-bit integer (larger values are bad input, not 500s).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Error(Out):

@@ -29,7 +29,7 @@ class LockConfigIn(schemas.Schema):
 
 
 class LockConfigOut(schemas.Out):
-    space_id: int
+    space_id: schemas.Id
     driver: str
     settings: dict[str, Any]
     online: bool | None
@@ -50,15 +50,15 @@ def _lock_out(space: Space) -> dict[str, Any]:
     }
 
 
-@router.get("/spaces/{space_id}/lock", response={200: LockConfigOut, 404: ERR})
-def space_lock(request: HttpRequest, space_id: int) -> dict[str, Any]:
+@router.get("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 401: ERR, 404: ERR})
+def space_lock(request: HttpRequest, space_id: schemas.Id) -> dict[str, Any]:
     return _lock_out(access_space_for_staff(user=_staff(request), space_id=space_id))
 
 
-@router.put("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 404: ERR})
+@router.put("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 401: ERR, 404: ERR})
 @idempotent
 def space_lock_set(
-    request: HttpRequest, space_id: int, payload: LockConfigIn
+    request: HttpRequest, space_id: schemas.Id, payload: LockConfigIn
 ) -> tuple[int, dict[str, Any]]:
     user = _staff(request)
     space = access_space_for_staff(user=user, space_id=space_id)
@@ -77,7 +77,7 @@ class LockEventOut(schemas.Out):
     response={200: LockEventOut, 400: ERR, 401: ERR, 404: ERR},
     summary="A door controller pushes its health (Standard Webhooks signature)",
 )
-def lock_event(request: HttpRequest, space_id: int) -> dict[str, Any]:
+def lock_event(request: HttpRequest, space_id: schemas.Id) -> dict[str, Any]:
     try:
         event = json.loads(request.body or b"{}")
     except ValueError:

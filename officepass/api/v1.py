@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query
+from pydantic import Field
 
 from officepass.accounts.models import User
 from officepass.accounts.services import token_create_for_login
@@ -49,19 +50,22 @@ def member(request: HttpRequest) -> User:
 
 
 @api.post(
-    "/auth/token", auth=None, response={200: schemas.TokenOut, 401: ERR, 429: ERR}, tags=["auth"]
+    "/auth/token",
+    auth=None,
+    response={200: schemas.TokenOut, 401: ERR, 429: ERR, 400: ERR},
+    tags=["auth"],
 )
 def auth_token(request: HttpRequest, payload: schemas.TokenIn) -> dict[str, Any]:
     raw, token = token_create_for_login(email=payload.email, password=payload.password)
     return {"token": raw, "expires_at": token.expires_at, "member": member_out(token.user)}
 
 
-@api.get("/me", response={200: schemas.MemberOut, 401: ERR}, tags=["member"])
+@api.get("/me", response={200: schemas.MemberOut, 401: ERR, 400: ERR}, tags=["member"])
 def me(request: HttpRequest) -> dict[str, Any]:
     return member_out(member(request))
 
 
-@api.get("/me/tickets", response={200: schemas.TicketsOut, 401: ERR}, tags=["member"])
+@api.get("/me/tickets", response={200: schemas.TicketsOut, 401: ERR, 400: ERR}, tags=["member"])
 def me_tickets(request: HttpRequest, limit: int = 100) -> dict[str, Any]:
     user = member(request)
     entries = user.ledger_entries.all()[: max(1, min(limit, 500))]
@@ -69,8 +73,8 @@ def me_tickets(request: HttpRequest, limit: int = 100) -> dict[str, Any]:
 
 
 class OfficeFilter(schemas.Schema):
-    lat: float | None = None
-    lng: float | None = None
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     seat_type: schemas.SeatTypeLiteral | None = None
     available: bool | None = None
     limit: int = 50
@@ -91,16 +95,19 @@ def office_list(request: HttpRequest, filters: Query[OfficeFilter]) -> dict[str,
 
 
 @api.get(
-    "/offices/{office_id}", auth=None, response={200: schemas.OfficeOut, 404: ERR}, tags=["offices"]
+    "/offices/{office_id}",
+    auth=None,
+    response={200: schemas.OfficeOut, 404: ERR, 400: ERR},
+    tags=["offices"],
 )
-def office_detail(request: HttpRequest, office_id: int) -> dict[str, Any]:
+def office_detail(request: HttpRequest, office_id: schemas.Id) -> dict[str, Any]:
     return office_out(offices.office_get(office_id))
 
 
 @api.get(
     "/checkin-codes/{code}",
     auth=None,
-    response={200: schemas.CheckinCodeOut, 404: ERR},
+    response={200: schemas.CheckinCodeOut, 404: ERR, 400: ERR},
     tags=["stays"],
 )
 def checkin_code(request: HttpRequest, code: str) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def checkin_code(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @api.post(
     "/stays",
-    response={201: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR, 503: ERR},
+    response={201: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR, 503: ERR, 401: ERR},
     tags=["stays"],
 )
 @idempotent
@@ -136,12 +143,14 @@ def stay_create(request: HttpRequest, payload: schemas.StayIn) -> tuple[int, dic
     return 201, stay_out(stay)
 
 
-@api.get("/stays/current", response={200: schemas.StayOut, 404: ERR}, tags=["stays"])
+@api.get(
+    "/stays/current", response={200: schemas.StayOut, 404: ERR, 400: ERR, 401: ERR}, tags=["stays"]
+)
 def stay_current(request: HttpRequest) -> dict[str, Any]:
     return stay_out(stays.stay_current(member=member(request)))
 
 
-@api.get("/stays", response={200: schemas.StayList}, tags=["stays"])
+@api.get("/stays", response={200: schemas.StayList, 400: ERR, 401: ERR}, tags=["stays"])
 def stay_list(request: HttpRequest, limit: int = 50) -> dict[str, Any]:
     items = stays.stay_history(member=member(request), limit=max(1, min(limit, 200)))
     return {"items": [stay_out(s) for s in items]}
@@ -149,23 +158,23 @@ def stay_list(request: HttpRequest, limit: int = 50) -> dict[str, Any]:
 
 @api.post(
     "/stays/{stay_id}/unlock",
-    response={200: schemas.UnlockOut, 404: ERR, 409: ERR, 503: ERR},
+    response={200: schemas.UnlockOut, 404: ERR, 409: ERR, 503: ERR, 400: ERR, 401: ERR, 429: ERR},
     tags=["stays"],
 )
 @idempotent
-def stay_unlock(request: HttpRequest, stay_id: int) -> tuple[int, dict[str, Any]]:
+def stay_unlock(request: HttpRequest, stay_id: schemas.Id) -> tuple[int, dict[str, Any]]:
     result, stay = services.stay_unlock(member=member(request), stay_id=stay_id)
     return 200, {"result": result, "stay": stay_out(stay)}
 
 
 @api.post(
     "/stays/{stay_id}/extend",
-    response={200: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR},
+    response={200: schemas.StayOut, 400: ERR, 404: ERR, 409: ERR, 401: ERR},
     tags=["stays"],
 )
 @idempotent
 def stay_extend(
-    request: HttpRequest, stay_id: int, payload: schemas.ExtendIn
+    request: HttpRequest, stay_id: schemas.Id, payload: schemas.ExtendIn
 ) -> tuple[int, dict[str, Any]]:
     stay = services.stay_extend(member=member(request), stay_id=stay_id, minutes=payload.minutes)
     return 200, stay_out(stay)
@@ -173,12 +182,12 @@ def stay_extend(
 
 @api.post(
     "/stays/{stay_id}/checkout",
-    response={200: schemas.CheckoutOut, 404: ERR, 409: ERR},
+    response={200: schemas.CheckoutOut, 404: ERR, 409: ERR, 400: ERR, 401: ERR},
     tags=["stays"],
 )
 @idempotent
 def stay_checkout(
-    request: HttpRequest, stay_id: int, payload: schemas.CheckoutIn | None = None
+    request: HttpRequest, stay_id: schemas.Id, payload: schemas.CheckoutIn | None = None
 ) -> tuple[int, dict[str, Any]]:
     unlock = payload.unlock if payload is not None else True
     stay, command = services.stay_checkout(member=member(request), stay_id=stay_id, unlock=unlock)
@@ -187,12 +196,12 @@ def stay_checkout(
 
 @api.post(
     "/stays/{stay_id}/recover",
-    response={200: schemas.RecoveryOut, 404: ERR, 409: ERR},
+    response={200: schemas.RecoveryOut, 404: ERR, 409: ERR, 400: ERR, 401: ERR},
     tags=["stays"],
     summary="Cancel and refund a stay whose door did not open on entry",
 )
 @idempotent
-def stay_recover(request: HttpRequest, stay_id: int) -> tuple[int, dict[str, Any]]:
+def stay_recover(request: HttpRequest, stay_id: schemas.Id) -> tuple[int, dict[str, Any]]:
     done = stay_recover_failed_entry(member=member(request), stay_id=stay_id)
     return 200, {
         "stay": stay_out(done.stay),
@@ -202,7 +211,9 @@ def stay_recover(request: HttpRequest, stay_id: int) -> tuple[int, dict[str, Any
     }
 
 
-@api.post("/trouble-reports", response={201: schemas.TroubleOut, 400: ERR}, tags=["support"])
+@api.post(
+    "/trouble-reports", response={201: schemas.TroubleOut, 400: ERR, 401: ERR}, tags=["support"]
+)
 @idempotent
 def trouble_create(request: HttpRequest, payload: schemas.TroubleIn) -> tuple[int, dict[str, Any]]:
     report = trouble_report_create(
@@ -223,13 +234,15 @@ def trouble_create(request: HttpRequest, payload: schemas.TroubleIn) -> tuple[in
 
 
 class AvailabilityFilter(schemas.Schema):
-    office_id: list[int] = []
+    office_id: list[schemas.Id] = []
     seat_type: schemas.SeatTypeLiteral | None = None
     after: int = 0
     limit: int = 1000
 
 
-@api.get("/availability", auth=None, response={200: schemas.AvailabilityList}, tags=["offices"])
+@api.get(
+    "/availability", auth=None, response={200: schemas.AvailabilityList, 400: ERR}, tags=["offices"]
+)
 def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> dict[str, Any]:
     items, next_after = stays.availability(
         office_ids=filters.office_id,
