@@ -130,10 +130,19 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
                 raise DomainError(
                     "space_full", nearby=nearby_free(office=office, seat_type=space.seat_type)
                 ) from None
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not _one_active_stay_violated(exc):
+                raise  # another invariant broke: a bug, never reported as "already checked in"
             if not stays_finalize_expired(member_id=member.pk):
                 raise DomainError("already_checked_in") from None
     raise DomainError("space_full", nearby=nearby_free(office=office, seat_type=space.seat_type))
+
+
+def _one_active_stay_violated(exc: IntegrityError) -> bool:
+    """The partial unique index `one_active_stay_per_member` (PostgreSQL names it; SQLite
+    names its column)."""
+    message = str(exc)
+    return "one_active_stay_per_member" in message or "stays_stay.member_id" in message
 
 
 def _check_in(
