@@ -26,7 +26,6 @@ from officepass.offices.selectors import nearby_free, space_for_code
 from officepass.stays import rules
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.tickets.cycles import member_cycle_roll
-from officepass.tickets.models import TicketAccount
 from officepass.tickets.services import ticket_account_ensure, ticket_consume
 
 
@@ -307,17 +306,3 @@ def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:
         ):
             raise DomainError("stay_not_active")
     return stay
-
-
-def stay_cancel(*, actor: User | None, stay: Stay, reason: str) -> bool:
-    """End a stay as cancelled (used by recovery when the door never opened)."""
-    with transaction.atomic():
-        return stay_end(
-            stay, status=Stay.Status.CANCELLED, ended_at=clock.now(), actor=actor, reason=reason
-        )
-
-
-def balance_of(member: User) -> int:
-    return (
-        TicketAccount.objects.filter(member=member).values_list("balance", flat=True).first() or 0
-    )

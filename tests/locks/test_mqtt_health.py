@@ -9,8 +9,9 @@ from officepass.locks.health import lock_health_online
 from officepass.locks.models import LockHealth
 from officepass.locks.registry import driver_for
 from officepass.stays.models import Stay
-from officepass.stays.services import balance_of, stay_check_in
+from officepass.stays.services import stay_check_in
 from officepass.tickets.models import LedgerEntry
+from officepass.tickets.selectors import balance_of
 from tests import factories as f
 from tests.locks.conftest import listen_until
 

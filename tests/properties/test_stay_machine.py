@@ -10,26 +10,21 @@ Database isolation: the test function is `django_db` (pytest-django wraps it in 
 transaction), and every Hypothesis example runs inside its own `transaction.atomic()` block,
 opened in the machine's `__init__` and rolled back (`set_rollback(True)`) in `teardown`, so
 each example starts from an empty database. The services' own `atomic()` blocks nest as
-savepoints, so a service that rolls back (a refused check-in) behaves as in production;
-`on_commit` callbacks (e-mails) never run, which these properties do not need.
-
-The clock is one `time_machine` traveller (tick=False) started in `__init__`, moved only
-forward by the clock rules, and stopped in `teardown`.
+savepoints, so a refused check-in rolls back as in production; `on_commit` callbacks
+(e-mails) never run. The clock is one `time_machine` traveller (tick=False), started in
+`__init__`, moved only forward by the clock rules, stopped in `teardown`.
 """
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import Count, Max
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -63,99 +58,22 @@ from officepass.tickets.cycles import add_month, cycles_roll_due
 from officepass.tickets.models import LedgerEntry, TicketAccount
 from officepass.tickets.services import ticket_grant, ticket_purchase_pack, ticket_refund
 from tests import factories as f
-
-T = TypeVar("T")
-TOKYO = ZoneInfo("Asia/Tokyo")
-START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Tokyo
-DAY_HOURS = (8, 22)  # the day office is open 08:00–22:00 Tokyo time
-
-UNITS = st.sampled_from([1, 1, 2, 2, 3, 4, 5])  # 5 units is past every maximum stay
-OFF = st.sampled_from([0, 0, 0, 0, 30])  # 30: not a multiple of the step
-CURRENT = st.sampled_from([True, False])  # True first: Hypothesis starts from simple choices
-LOCK_MODES = st.sampled_from(["normal", "normal", "normal", "jammed", "offline"])
-
-MACHINE_SETTINGS = settings(
-    max_examples=60,
-    stateful_step_count=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
+from tests.properties.model import (
+    CURRENT,
+    DAY_HOURS,
+    LOCK_MODES,
+    MACHINE_SETTINGS,
+    OFF,
+    START,
+    TOKYO,
+    UNITS,
+    MemberModel,
+    OfficeModel,
+    SpaceModel,
+    StayModel,
 )
 
-
-# ---------------------------------------------------------------------------------------------
-# The model: what the services must answer, kept independently of the database.
-
-
-@dataclass
-class OfficeModel:
-    pk: int
-    unit: int
-    max_stay: int
-    window: int
-    day_hours: tuple[int, int] | None  # None: open 24 h
-
-    def closes(self, at: datetime) -> datetime | None:
-        """When the opening window around `at` ends; None if the office is closed at `at`."""
-        if self.day_hours is None:
-            return at + timedelta(days=7)  # always open: farther than any stay can reach
-        local = at.astimezone(TOKYO)
-        opens = local.replace(hour=self.day_hours[0], minute=0, second=0, microsecond=0)
-        closes = local.replace(hour=self.day_hours[1], minute=0, second=0, microsecond=0)
-        return closes.astimezone(UTC) if opens <= local < closes else None
-
-    def duration_error(
-        self, minutes: int, *, start: datetime, now: datetime, past_closing: str
-    ) -> str | None:
-        """SPEC rules 3 and 8: a multiple of the step, up to the maximum, never past closing."""
-        if minutes <= 0 or minutes % self.unit or minutes > self.max_stay:
-            return "invalid_duration"
-        closes = self.closes(now)
-        if closes is None:
-            return "office_closed"
-        if start + timedelta(minutes=minutes) > closes:
-            return past_closing
-        return None
-
-
-@dataclass
-class SpaceModel:
-    pk: int
-    office: OfficeModel
-    quota: int
-    code: str
-    mode: str = "normal"
-
-
-@dataclass
-class MemberModel:
-    pk: int
-    name: str
-    balance: int
-    cycle_end: datetime | None
-    grant_per_cycle: int
-    postpaid: bool
-    extensions_need_tickets: bool
-    commands: list[datetime] = field(default_factory=list)  # lock commands it created
-
-
-@dataclass
-class StayModel:
-    pk: int
-    member: MemberModel
-    space: SpaceModel
-    started_at: datetime
-    deadline: datetime
-    tickets: int
-    ended: bool = False  # ended by checkout, force, recovery or a worker tick we ran
-    unlocks: list[bool] = field(default_factory=list)  # one per unlock command: did it open?
-
-    def running(self, now: datetime) -> bool:
-        return not self.ended and now < self.deadline
-
-
-# ---------------------------------------------------------------------------------------------
+T = TypeVar("T")
 
 
 class StayMachine(RuleBasedStateMachine):
@@ -675,8 +593,7 @@ class StayMachine(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_stay_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "sqlite":
-        # The machine checks logic, not concurrency (tests/concurrency does that on
-        # PostgreSQL); on PostgreSQL its ~1,600 steps take ~5 minutes instead of ~20 s.
+        # Logic, not concurrency (tests/concurrency); on PostgreSQL it takes ~5 min, not ~20 s.
         pytest.skip("stateful property test runs on SQLite (make test's first pass)")
     # An offline lock is retried once after a real 0.25 s pause; not worth waiting for here.
     monkeypatch.setattr(lock_services, "RETRY_PAUSE_SECONDS", 0)
