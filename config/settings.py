@@ -34,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "officepass.core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "officepass.api.middleware.ApiErrorShapeMiddleware",
@@ -125,6 +126,16 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS hardening, on by default when the site is served over https (SITE_URL) without DEBUG.
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true (trusts X-Forwarded-Proto).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # officepass behaviour
 # How long an API token lives (days) before the member must sign in again.
@@ -132,6 +143,9 @@ TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
 # Failed sign-ins per e-mail within the window before `too_many_attempts`.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
 LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
+# Failed sign-ins from one client address (any accounts) within the window before it is
+# throttled with `too_many_attempts` (per-account lockout is LOGIN_MAX_FAILURES).
+LOGIN_IP_MAX_FAILURES = env_int("LOGIN_IP_MAX_FAILURES", 50)
 # Worker loop period (seconds): how soon after a deadline a stay is recorded as forced out.
 WORKER_INTERVAL_SECONDS = float(env_str("WORKER_INTERVAL_SECONDS", "1.0"))
 # Lock driver for spaces that name none.

@@ -125,9 +125,11 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, counted per e-mail address to throttle guessing."""
+    """A failed sign-in, counted per e-mail address (account lockout) and per client address
+    (throttling of one client guessing across many accounts)."""
 
     email = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

@@ -1,8 +1,10 @@
 """Sign-in and API tokens: tokens are random, stored as SHA-256, expiring and revocable."""
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -20,24 +22,49 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _too_many_failures(email: str) -> bool:
-    since = clock.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
-    failures = LoginFailure.objects.filter(email=email, created_at__gte=since).count()
-    return failures >= settings.LOGIN_MAX_FAILURES
+def _seconds_blocked(limit: int, **who: Any) -> int:
+    """0 if fewer than `limit` failures of `who` lie in the window, else the seconds until
+    enough of them have left it (the window slides, so the lockout ends by itself)."""
+    window = timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    now = clock.now()
+    recent = LoginFailure.objects.filter(created_at__gt=now - window, **who)
+    times = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil((times[-1] + window - now).total_seconds()))
 
 
-def token_create_for_login(*, email: str, password: str) -> tuple[str, ApiToken]:
-    """Check the password (throttled per e-mail) and issue a new bearer token."""
+def login_blocked_for(*, email: str, ip: str | None) -> int:
+    """Seconds a sign-in for this e-mail from this address must wait; 0 when it may try.
+
+    Per account: LOGIN_MAX_FAILURES failures lock the account (the right password too) for
+    the rest of the window. Per client address: LOGIN_IP_MAX_FAILURES failures across any
+    accounts throttle that address, so one client cannot spray passwords over many accounts.
+    """
+    blocked = _seconds_blocked(settings.LOGIN_MAX_FAILURES, email=email)
+    if ip:
+        blocked = max(blocked, _seconds_blocked(settings.LOGIN_IP_MAX_FAILURES, ip=ip))
+    return blocked
+
+
+def token_create_for_login(
+    *, email: str, password: str, ip: str | None = None
+) -> tuple[str, ApiToken]:
+    """Check the password (lockout per e-mail, throttling per address), issue a bearer token."""
     email = (email or "").strip().lower()
-    if _too_many_failures(email):
-        raise DomainError("too_many_attempts")
+    if wait := login_blocked_for(email=email, ip=ip):
+        raise DomainError("too_many_attempts", retry_after_seconds=wait)
     user = authenticate(username=email, password=password)
     if not isinstance(user, User):
-        LoginFailure.objects.create(email=email, created_at=clock.now())
+        with transaction.atomic():
+            failure = LoginFailure.objects.create(email=email, ip=ip, created_at=clock.now())
+            audit(actor=None, action="auth.login_failed", target=failure, email=email, ip=ip)
         raise DomainError("invalid_credentials")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
+        # The account's own slate is wiped by a right password; the address's count stays.
+        LoginFailure.objects.filter(email=email).delete()
         token = ApiToken.objects.create(
             user=user,
             key_hash=hash_token(raw),

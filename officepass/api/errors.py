@@ -29,7 +29,10 @@ def error_body(request: HttpRequest, exc: DomainError) -> dict[str, Any]:
 
 def install(api: NinjaAPI) -> None:
     def reply(request: HttpRequest, exc: Any) -> HttpResponse:
-        return api.create_response(request, error_body(request, exc), status=exc.status)
+        response = api.create_response(request, error_body(request, exc), status=exc.status)
+        if (wait := exc.extra.get("retry_after_seconds")) is not None:
+            response["Retry-After"] = str(int(wait))
+        return response
 
     api.add_exception_handler(DomainError, reply)
 

@@ -9,7 +9,7 @@ from pydantic import Field
 from officepass.accounts.models import User
 from officepass.accounts.services import token_create_for_login
 from officepass.api import errors, schemas
-from officepass.api.auth import AUTH
+from officepass.api.auth import AUTH, sign_out
 from officepass.api.idempotency import idempotent
 from officepass.api.serializers import (
     ledger_entry_out,
@@ -56,8 +56,21 @@ def member(request: HttpRequest) -> User:
     tags=["auth"],
 )
 def auth_token(request: HttpRequest, payload: schemas.TokenIn) -> dict[str, Any]:
-    raw, token = token_create_for_login(email=payload.email, password=payload.password)
+    raw, token = token_create_for_login(
+        email=payload.email, password=payload.password, ip=request.META.get("REMOTE_ADDR")
+    )
     return {"token": raw, "expires_at": token.expires_at, "member": member_out(token.user)}
+
+
+@api.delete(
+    "/auth/token",
+    response={204: None, 401: ERR, 400: ERR},
+    tags=["auth"],
+    summary="Sign out: revoke the presented bearer token, or end the web session",
+)
+def auth_token_revoke(request: HttpRequest) -> tuple[int, None]:
+    sign_out(request, member(request))
+    return 204, None
 
 
 @api.get("/me", response={200: schemas.MemberOut, 401: ERR, 400: ERR}, tags=["member"])

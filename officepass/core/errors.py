@@ -17,6 +17,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "not_authenticated": (401, _("Please sign in.")),
     "invalid_signature": (401, _("The request's signature is missing, stale or wrong.")),
     "permission_denied": (403, _("You are not allowed to do this.")),
+    "csrf_failed": (
+        403,
+        _("This request did not come from an officepass page. Reload the page and try again."),
+    ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
     "no_active_stay": (404, _("You are not checked in anywhere.")),
