@@ -54,6 +54,19 @@ bench: install
 bench-unlock: install
 	$(BIN)/python benchmarks/unlock_mqtt.py
 
+# The long form of the race and idempotency tests, and the faults, on PostgreSQL (bounded:
+# each long test stops by itself after SOAK_MAX_SECONDS; about 20 minutes on 2 cores).
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/soak
+soak: install
+	RACE_ROUNDS=10000 RACE_CONTROL_ROUNDS=200 IDEMPOTENCY_ROUNDS=500 SOAK_MAX_SECONDS=1500 \
+	DATABASE_URL="$(SOAK_DATABASE_URL)" $(BIN)/pytest -p no:cacheprovider -q -s \
+		tests/concurrency/test_burst_rounds.py tests/faults
+
+# Faults only (PostgreSQL restarted, Mosquitto stopped, worker killed, clock jumped), each on
+# its own throwaway PostgreSQL cluster / broker on 127.0.0.1 where it needs one.
+faults: install
+	DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -p no:cacheprovider -q -s tests/faults
+
 # Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI; an unreachable
 # service is reported, not failed — AUDIT_STRICT=1 to fail). Not part of `make test`.
 audit: install

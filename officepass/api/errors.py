@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import NinjaAPI
@@ -55,6 +56,14 @@ def install(api: NinjaAPI) -> None:
         )
         return reply(request, DomainError(code))
 
+    def database_down(request: HttpRequest, exc: Any) -> HttpResponse:
+        # The database restarted or is unreachable: the transaction was rolled back, so the
+        # client gets a clear, retryable 503 (with Idempotency-Key a retry is safe).
+        log.warning("database unavailable: %s", exc)
+        return reply(request, DomainError("service_unavailable", retry_after_seconds=2))
+
+    api.add_exception_handler(OperationalError, database_down)
+    api.add_exception_handler(InterfaceError, database_down)
     api.add_exception_handler(NinjaValidationError, invalid)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(Http404, not_found)

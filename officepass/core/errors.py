@@ -50,6 +50,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         _("This Idempotency-Key was already used for a different request."),
     ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
+    "service_unavailable": (
+        503,
+        _("The service is briefly unavailable. Nothing was lost; please try again shortly."),
+    ),
     "lock_unavailable": (
         503,
         _("The door lock is not answering. Please use a nearby office or contact support."),
