@@ -6,6 +6,7 @@ released together by a barrier. `make test` runs the short form; `make soak` the
 (the sizes come from the environment, see `Sizes`).
 """
 
+import contextlib
 import os
 import sys
 import threading
@@ -91,10 +92,8 @@ class RoundPool:
 
     def __exit__(self, *exc: object) -> None:
         self.stopping = True
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             self.start.wait(timeout=BARRIER_TIMEOUT_S)
-        except threading.BrokenBarrierError:
-            pass
         for thread in self.threads:
             thread.join(timeout=BARRIER_TIMEOUT_S)
 

@@ -7,6 +7,7 @@ guard has a control run on the same harness showing the invariant breaks without
 
 import json
 from collections import Counter
+from functools import partial
 from typing import Any
 
 import pytest
@@ -116,6 +117,12 @@ def _post(path: str, body: dict[str, Any], token: str, key: str | None) -> tuple
     return response.status_code, response.json(), response.headers.get("Idempotent-Replayed")
 
 
+def _post_as(
+    tokens: list[str], path: str, body: dict[str, Any], key: str, index: int
+) -> tuple[int, Any, Any]:
+    return _post(path, body, tokens[index], key)
+
+
 def _one_answer(outcomes: list[Any], status: int) -> Any:
     assert tally(outcomes) == {"ok": len(outcomes)}, tally(outcomes)
     assert Counter(s for s, _, _ in outcomes) == {status: len(outcomes)}, outcomes[:3]
@@ -135,23 +142,14 @@ def test_concurrent_duplicates_with_one_key_have_exactly_one_effect_round_after_
     rounds = sent = 0
     with RoundPool(SIZES.duplicates) as pool:
         while rounds < SIZES.idempotency_rounds and not deadline.passed():
-            stay_key, report_key = f"stay-{rounds}", f"report-{rounds}"
+            stay_body = {"code": code, "minutes": 120}
+            report_body = {"office_id": space.office_id, "kind": "other", "message": "door"}
             stay = _one_answer(
-                pool.run(
-                    lambda i, k=stay_key: _post(
-                        "/api/v1/stays", {"code": code, "minutes": 120}, tokens[i], k
-                    )
-                ),
-                201,
+                pool.run(partial(_post_as, tokens, "/api/v1/stays", stay_body, f"s-{rounds}")), 201
             )
             report = _one_answer(
                 pool.run(
-                    lambda i, k=report_key: _post(
-                        "/api/v1/trouble-reports",
-                        {"office_id": space.office_id, "kind": "other", "message": "door"},
-                        tokens[i],
-                        k,
-                    )
+                    partial(_post_as, tokens, "/api/v1/trouble-reports", report_body, f"r-{rounds}")
                 ),
                 201,
             )

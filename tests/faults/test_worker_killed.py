@@ -25,7 +25,7 @@ from tests import factories
 from tests.faults.procs import database_url, manage, manage_env, spawn, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("on_postgres")]
-PER_SPACE = 60
+PER_SPACE = 30
 
 
 def _fill(space: Space, label: str, hours_ago: float) -> list[Stay]:

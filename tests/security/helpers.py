@@ -18,7 +18,7 @@ def sign_in(client: Client, email: str, password: str = f.PASSWORD, ip: str = "1
     )
 
 
-def bearer(client: Client, user: User) -> dict[str, str]:
+def bearer(client: Client, user: User) -> dict[str, Any]:
     response = sign_in(client, user.email)
     assert response.status_code == 200, response.content
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}

@@ -23,7 +23,7 @@ def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     }
     clean.pop("DATABASE_URL", None)
     clean.pop("SECURE_COOKIES", None)
-    return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env={**clean, "SQLITE_PATH": str(tmp_path / "db.sqlite3"), **env},
