@@ -164,12 +164,12 @@ def test_mosquitto_stopped_and_started_unlocks_fail_fast_then_recover(
     broker.start()
     door()
     recovered: list[tuple[str, float]] = []
-    wait_for(
-        lambda: recovered.append(_unlock(stay)) or recovered[-1][0] == "unlocked",
-        30,
-        f"an unlock to succeed after the broker came back: {recovered}",
-        every=0.5,
-    )
+
+    def opened() -> bool:
+        recovered.append(_unlock(stay))
+        return recovered[-1][0] == "unlocked"
+
+    wait_for(opened, 30, "an unlock to succeed after the broker came back", every=0.5)
 
     stay_checkout(member=member, stay_id=stay.pk, unlock=False)
     commands = LockCommand.objects.filter(stay=stay)
