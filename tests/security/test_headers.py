@@ -2,7 +2,9 @@
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from officepass.core.errors import ERRORS
 from officepass.core.security import content_security_policy, tile_origin
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,12 @@ def test_without_a_tile_url_the_policy_names_no_other_host(settings) -> None:
     if hasattr(settings, "MAP_TILE_URL"):
         del settings.MAP_TILE_URL
     assert "http" not in content_security_policy()
+
+
+@pytest.mark.parametrize("code", ["csrf_failed", "service_unavailable"])
+def test_the_new_error_codes_speak_japanese_and_english(code: str) -> None:
+    with translation.override("ja"):
+        ja = str(ERRORS[code][1])
+    with translation.override("en"):
+        en = str(ERRORS[code][1])
+    assert ja != en and any("\u3040" <= ch <= "\u30ff" for ch in ja), ja
