@@ -27,6 +27,9 @@ class Session(SessionAuth):
     is the stable `csrf_failed` (403) instead of a bare HTTP error."""
 
     def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None  # no session: `not_authenticated` (401), nothing for CSRF to protect
         try:
             return super().__call__(request)
         except HttpError as exc:

@@ -85,3 +85,11 @@ def test_session_sign_out_needs_the_csrf_token_and_ends_the_session() -> None:
     assert done.status_code == 204
     assert client.get("/api/v1/me").status_code == 401
     assert AuditEntry.objects.filter(action="auth.signed_out", actor_id=member.pk).exists()
+
+
+def test_a_revoked_token_on_a_write_is_not_authenticated_not_a_csrf_failure(client: Client) -> None:
+    """Found by the fuzzer: with no session, the cookie check must not answer 403."""
+    headers = bearer(client, f.member("fz@x.jp"))
+    client.delete("/api/v1/auth/token", **headers)
+    response = send(client, "POST", "/api/v1/stays", {"code": "x", "minutes": 120}, **headers)
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
