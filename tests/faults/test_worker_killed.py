@@ -22,6 +22,7 @@ from officepass.offices.models import Space
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in, stay_unlock
 from tests import factories
+from tests.concurrency.rounds import progress
 from tests.faults.procs import database_url, manage, manage_env, spawn, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("on_postgres")]
@@ -102,3 +103,7 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(tmp_path: Path) -> 
     reconcile = manage("reconcile")
     assert reconcile.returncode == 0, reconcile.stderr
     assert "all invariants hold" in reconcile.stdout
+    progress(
+        f"faults: worker SIGKILLed inside a sweep transaction after {PER_SPACE} of"
+        f" {2 * PER_SPACE} forced checkouts; the next round ended the other {PER_SPACE} once"
+    )
