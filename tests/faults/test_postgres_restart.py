@@ -102,7 +102,12 @@ def _query(url: str, sql: str, *params: object) -> int:
 def test_postgres_restarted_under_load_loses_and_doubles_nothing(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    copy_schema(cluster)
+    try:
+        copy_schema(cluster)
+    except (subprocess.CalledProcessError, AssertionError):
+        # e.g. a pg_dump older than the test server: build the schema the slow way
+        migrated = manage("migrate", "--noinput", url=cluster.url, timeout=300)
+        assert migrated.returncode == 0, migrated.stderr
     result_file, log = tmp_path / "load.json", tmp_path / "load.log"
     load = spawn(
         [
