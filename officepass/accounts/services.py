@@ -47,6 +47,13 @@ def login_blocked_for(*, email: str, ip: str | None) -> int:
     return blocked
 
 
+def login_failures_prune() -> int:
+    """Forget failed sign-ins older than the window: they no longer count (worker task)."""
+    since = clock.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    deleted, _ = LoginFailure.objects.filter(created_at__lte=since).delete()
+    return deleted
+
+
 def token_create_for_login(
     *, email: str, password: str, ip: str | None = None
 ) -> tuple[str, ApiToken]:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from officepass.accounts.services import login_failures_prune
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.stays.models import AvailabilityChange, Stay
@@ -70,4 +71,5 @@ def tick() -> dict[str, int]:
         "reminders": reminders_send(),
         "cycles": cycles_roll_due(),
         "pruned": change_log_prune(),
+        "login_failures_pruned": login_failures_prune(),
     }

@@ -8,6 +8,7 @@ from django.test import Client
 
 from officepass.accounts.models import LoginFailure
 from officepass.core.models import AuditEntry
+from officepass.stays.tasks import tick
 from tests import factories as f
 from tests.security.helpers import sign_in
 
@@ -87,3 +88,13 @@ def test_the_default_limits_are_set(settings) -> None:
     assert settings.LOGIN_MAX_FAILURES == 10
     assert settings.LOGIN_IP_MAX_FAILURES == 50
     assert settings.LOGIN_WINDOW_SECONDS == 900
+
+
+def test_the_worker_forgets_failures_older_than_the_window(client: Client, limits) -> None:
+    with time_machine.travel(T0, tick=False) as traveller:
+        sign_in(client, "old@x.jp", "wrong")
+        traveller.move_to(T0 + timedelta(seconds=300))
+        sign_in(client, "new@x.jp", "wrong")
+        traveller.move_to(T0 + timedelta(seconds=601))
+        assert tick()["login_failures_pruned"] == 1
+    assert list(LoginFailure.objects.values_list("email", flat=True)) == ["new@x.jp"]
