@@ -7,15 +7,18 @@ guard has a control run on the same harness showing the invariant breaks without
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 
 from officepass.accounts.models import User
 from officepass.accounts.services import token_create_for_login
+from officepass.core.models import IdempotencyRecord
 from officepass.core.reconcile import all_breaches
 from officepass.offices.models import Office, Space
 from officepass.stays import services
@@ -169,6 +172,48 @@ def test_concurrent_duplicates_with_one_key_have_exactly_one_effect_round_after_
         f"idempotency: {sent} concurrent POSTs in {rounds} rounds of {SIZES.duplicates}"
         f" duplicates: {2 * rounds} effects, one per key ({deadline.elapsed:.1f} s)"
     )
+
+
+IDEMPOTENCY_UNIQUE = "idempotency_key_unique_per_user"  # core/models.py IdempotencyRecord
+
+
+@pytest.fixture
+def without_the_idempotency_unique_constraint(on_postgres: None) -> Iterator[None]:
+    """Drop the (user, key) unique constraint for one test, then put it back (the schema
+    outlives the flush); the duplicate records the test makes are removed first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conname = %s",
+            [IDEMPOTENCY_UNIQUE],
+        )
+        row = cursor.fetchone()
+        assert row is not None, f"{IDEMPOTENCY_UNIQUE} is missing before the test"
+        table, definition = row
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{IDEMPOTENCY_UNIQUE}"')
+    try:
+        yield
+    finally:
+        IdempotencyRecord.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'ALTER TABLE {table} ADD CONSTRAINT "{IDEMPOTENCY_UNIQUE}" {definition}'
+            )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_unique_key_concurrent_duplicates_each_have_an_effect(
+    without_the_idempotency_unique_constraint: None,
+) -> None:
+    member = factories.member("nounique@example.com", tickets=5)
+    office = factories.office()
+    tokens = _tokens(member, SIZES.duplicates)
+    body = {"office_id": office.pk, "kind": "other", "message": "door"}
+    with RoundPool(SIZES.duplicates) as pool:
+        outcomes = pool.run(partial(_post_as, tokens, "/api/v1/trouble-reports", body, "same"))
+    assert Counter(s for s, _, _ in outcomes) == {201: SIZES.duplicates}
+    # every duplicate saw no record yet and inserted its own: more than one effect
+    assert TroubleReport.objects.count() > 1, TroubleReport.objects.count()
 
 
 @pytest.mark.django_db(transaction=True)
