@@ -58,7 +58,7 @@ bench-unlock: install
 # each long test stops by itself after SOAK_MAX_SECONDS; about 20 minutes on 2 cores).
 SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/soak
 soak: install
-	RACE_ROUNDS=10000 RACE_CONTROL_ROUNDS=200 IDEMPOTENCY_ROUNDS=500 SOAK_MAX_SECONDS=1500 \
+	RACE_ROUNDS=10000 RACE_CONTROL_ROUNDS=200 IDEMPOTENCY_ROUNDS=556 SOAK_MAX_SECONDS=1500 \
 	FAULT_LOAD_SECONDS=30 FAULT_RESTARTS=5 \
 	DATABASE_URL="$(SOAK_DATABASE_URL)" $(BIN)/pytest -p no:cacheprovider -q -s \
 		tests/concurrency/test_burst_rounds.py tests/faults
