@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from benchmarks.common import (
     DEFAULT_WORKERS,
+    GOAL_AVAILABILITY_P99_MS,
     GOAL_LAG_S,
     GOAL_P99_HALF_MS,
+    GOAL_PRETIX_RATIO,
     GOAL_RATE,
+    GOAL_STREAMS_S,
+    GOAL_UNLOCK_P99_MS,
     MEMBERS,
     NPROC,
     OFFICES_LARGE,
+    SCALE,
 )
 from benchmarks.measure import Ctx, Phase, pct
 
@@ -50,6 +55,15 @@ def numbered(title: str, head: list[str], lines: list[str]) -> Section:
 
 def tables(ctx: Ctx) -> list[Section]:
     sections = [run_section(ctx), latency_section(ctx), cpu_section(ctx), lag_section(ctx)]
+    if ctx.sse:
+        sections.append(sse_section(ctx))
+    if ctx.unlock:
+        sections.append(unlock_section(ctx))
+    if ctx.pretix:
+        sections.append(pretix_section(ctx))
+    if ctx.rss:
+        sections.append(("Peak memory per process (VmHWM, MiB)",
+                         ["process", "count", "largest", "sum"], ctx.rss))  # fmt: skip
     if ctx.profile:
         sections.append(profile_section(ctx))
     sections.append(goals_section(ctx))
@@ -62,7 +76,9 @@ def run_section(ctx: Ctx) -> Section:
     args, timings = ctx.args, ctx.timings
     sweep = " (best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
     rows = [[k, v] for k, v in ctx.info.items()] + [
+        ["scale", f"BENCH_SCALE={SCALE}"],
         ["web", f"gunicorn sync, {args.workers} workers × 1 thread{sweep}"],
+        ["streams", "gunicorn + uvicorn workers (ASGI), 2 workers; Redis nudges"],
         ["background", "1 worker process, --interval 0.5"],
         [
             "load generator",
@@ -167,11 +183,80 @@ def goals_section(ctx: Ctx) -> Section:
         worst = worst_lag(ctx)
         goal = f"forced-checkout lag ≤ {GOAL_LAG_S:.0f} s (max)"
         rows.append([goal, fmt(worst, 2), verdict(worst <= GOAL_LAG_S)])
+    rows += more_goals(ctx)
     if ctx.check:
         drift = ctx.check["in_use_drift_spaces"]
         goal = "seat counters equal active stays"
         rows.append([goal, f"{drift} spaces differ", verdict(drift == 0)])
     return "Goals", ["goal", "measured", "verdict"], rows
+
+
+def more_goals(ctx: Ctx) -> list[list[str]]:
+    rows = []
+    avail = next((p for p in ctx.phases if p.name.startswith("GET /availability, 1 office_id")
+                  and f"{OFFICES_LARGE:,} offices" in p.name), None)  # fmt: skip
+    if avail:
+        goal = f"availability p99 ≤ {GOAL_AVAILABILITY_P99_MS:.0f} ms at {OFFICES_LARGE:,} offices"
+        rows.append([goal, fmt(avail.p99), verdict(avail.p99 <= GOAL_AVAILABILITY_P99_MS)])
+    if ctx.sse:
+        worst, seen_all = sse_worst(ctx)
+        goal = f"{ctx.sse['streams']:,} streams updated within {GOAL_STREAMS_S:.0f} s"
+        ok = seen_all and worst <= GOAL_STREAMS_S * 1000
+        rows.append([goal, f"{fmt(worst / 1000, 2)} s (worst round)", verdict(ok)])
+    if ctx.unlock:
+        p99 = float(ctx.unlock[0]["p99"])
+        goal = f"unlock p99 ≤ {GOAL_UNLOCK_P99_MS:.0f} ms"
+        rows.append([goal, fmt(p99), verdict(p99 <= GOAL_UNLOCK_P99_MS)])
+    ratio = ctx.pretix.get("checkin_ratio")
+    if ratio is not None:
+        goal = f"check-in rate ≥ {GOAL_PRETIX_RATIO:.0f}× pretix's"
+        rows.append([goal, f"{ratio:.1f}×", verdict(ratio >= GOAL_PRETIX_RATIO)])
+    elif ctx.pretix:
+        rows.append([f"≥ {GOAL_PRETIX_RATIO:.0f}× pretix", ctx.pretix.get("error", "—"), "—"])
+    return rows
+
+
+def sse_worst(ctx: Ctx) -> tuple[float, bool]:
+    """The slowest stream of the slowest round (ms), and whether every stream saw each change."""
+    rounds = ctx.sse["rounds"]
+    worst = max((max(r["lat_ms"], default=float("inf")) for r in rounds), default=float("inf"))
+    seen_all = all(r["seen"] == ctx.sse["streams"] for r in rounds)
+    return worst, seen_all
+
+
+def sse_section(ctx: Ctx) -> Section:
+    rows = []
+    for i, r in enumerate(ctx.sse["rounds"], 1):
+        lat = r["lat_ms"]
+        rows.append([str(i), f"{r['seen']}/{ctx.sse['streams']}", str(r["status"]),
+                     fmt(r["post_ms"]), fmt(pct(lat, 50)), fmt(pct(lat, 99)),
+                     fmt(max(lat, default=float("nan")))])  # fmt: skip
+    cpu = ctx.sse.get("cpu", {})
+    title = (
+        f"Event-stream fan-out: {ctx.sse['connected']:,} open streams on the ASGI server "
+        f"(opened in {ctx.sse['open_s']:.1f} s), one check-in per round through gunicorn; "
+        f"ms from the POST being sent until each stream had the change "
+        f"(stream server CPU {fmt(cpu.get('streams'), 0)}% during the phase)"
+    )
+    head = ["round", "streams that saw it", "POST", "POST ms", "p50", "p99", "all (max)"]
+    return title, head, rows
+
+
+def unlock_section(ctx: Ctx) -> Section:
+    rows = [[u["label"], u["n"], u["p50"], u["p99"], u["max"], u["outcomes"]] for u in ctx.unlock]
+    title = (
+        "Unlock latency through the MQTT driver and the run's Mosquitto (ms, publish → UNLOCKED)"
+    )
+    return title, ["case", "n", "p50", "p99", "max", "outcomes"], rows
+
+
+def pretix_section(ctx: Ctx) -> Section:
+    px = ctx.pretix
+    if "error" in px:
+        return "pretix side by side", ["item", "value"], [["result", px["error"]]]
+    rows = [[r["what"], r["ours"], r["pretix"], r["ratio"]] for r in px.get("rows", [])]
+    head = ["measurement (same concurrency)", "officepass", "pretix", "ratio"]
+    return f"pretix {px.get('version', '?')} side by side", head, rows
 
 
 def worst_lag(ctx: Ctx) -> float:

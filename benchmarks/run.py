@@ -36,7 +36,18 @@ from typing import Any
 # Run as a script, so benchmarks/ is on sys.path but the repository root is not.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import DEFAULT_WORKERS, OFFICES_LARGE, OFFICES_SMALL, OUT, ROOT, T0, log
+from benchmarks.common import (
+    DEFAULT_WORKERS,
+    OFFICES_LARGE,
+    OFFICES_SMALL,
+    OUT,
+    ROOT,
+    SCALE,
+    SMALL,
+    T0,
+    log,
+)
+from benchmarks.infra import RssWatch, start_infra, start_streams
 from benchmarks.machine import machine_info
 from benchmarks.measure import Ctx
 from benchmarks.phases import (
@@ -52,8 +63,10 @@ from benchmarks.phases import (
     seed_data,
     start_servers,
 )
+from benchmarks.pretix.side import pretix_side_by_side
 from benchmarks.procs import finish, stop_all
 from benchmarks.report import render_markdown, render_text, tables
+from benchmarks.scaleout import sse_phase, unlock_phase
 
 
 class Budget(Exception):
@@ -83,8 +96,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--read-concurrency", type=int, default=4)
     parser.add_argument("--budget", type=int, default=540, help="abort after this many seconds")
     parser.add_argument("--quick", action="store_true", help="short phases (development)")
+    parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")
     args = parser.parse_args()
-    if args.quick:
+    if args.quick or SMALL:
         args.duration, args.read_duration = 8.0, 3.0
     return args
 
@@ -93,7 +107,8 @@ def prepare(args: argparse.Namespace) -> None:
     """Fresh logs, and signals that unwind through `main` so every process is stopped."""
     os.chdir(ROOT)
     OUT.mkdir(parents=True, exist_ok=True)
-    for name in ("gunicorn.log", "worker.log", "load.log", "access.log"):
+    names = ("gunicorn.log", "worker.log", "load.log", "access.log", "streams.log", "redis.log")
+    for name in (*names, "mosquitto.log", "pretix.log"):
         (OUT / name).write_text("")
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGTERM, on_term)
@@ -101,18 +116,23 @@ def prepare(args: argparse.Namespace) -> None:
     signal.alarm(args.budget)
 
 
-def run_steps(ctx: Ctx, rng: random.Random) -> None:
+def run_steps(ctx: Ctx, rng: random.Random, rss: RssWatch) -> None:
     ctx.info.update(machine_info())
     log(f"machine: {ctx.info['machine']}; load average {ctx.info['load average at start']}")
+    log(f"BENCH_SCALE={SCALE}")
+    start_infra(ctx.commands)
+    rss.thread.start()
     recreate_database(ctx)
     migrate(ctx)
     seed_data(ctx)
     start_servers(ctx)
+    ctx.streams = start_streams(ctx.commands)
     read_phases(ctx, OFFICES_SMALL, rng)
     full_code = fill_space(ctx)
     refusal_phase(ctx, full_code, OFFICES_SMALL)
     grow_offices(ctx)
     read_phases(ctx, OFFICES_LARGE, rng)
+    sse_phase(ctx, {ctx.streams.proc.pid} | ctx.streams.children)
     checkin_phases(ctx, rng)
     refusal_phase(ctx, full_code, OFFICES_LARGE)
     ctx.commands.append(
@@ -124,18 +144,27 @@ def run_steps(ctx: Ctx, rng: random.Random) -> None:
         ".venv/bin/python benchmarks/seed.py lag --count 200 --lead 3 "
         "--spread 5|0  (inserts stays, polls until forced_out)"
     )
+    unlock_phase(ctx)
     # The worker is stopped so that it does not write while queries are counted.
     assert ctx.worker is not None
+    rss.sample()
     finish(ctx.worker)
     profile_and_check(ctx, rng)
+    if not ctx.args.no_pretix:
+        pretix_side_by_side(ctx)
+    rss.sample()
 
 
 def write_report(ctx: Ctx) -> None:
     ctx.timings["total"] = time.monotonic() - T0
     sections = tables(ctx)
     print(render_text(sections))
-    (OUT / "latest.md").write_text(render_markdown(sections))
-    log(f"wrote {OUT / 'latest.md'}")
+    markdown = render_markdown(sections)
+    (OUT / "latest.md").write_text(markdown)
+    # The full run's table is the one kept in the repository; small runs stay in out/.
+    target = ROOT / "benchmarks" / ("RESULTS.md" if not SMALL else "out/RESULTS-small.md")
+    target.write_text(markdown)
+    log(f"wrote {OUT / 'latest.md'} and {target}")
 
 
 def main() -> int:
@@ -143,8 +172,9 @@ def main() -> int:
     prepare(args)
     ctx = Ctx(args=args, secret=secrets.token_hex(6))
     rng = random.Random(20260101)
+    rss = RssWatch()
     try:
-        run_steps(ctx, rng)
+        run_steps(ctx, rng, rss)
     except KeyboardInterrupt:
         print("interrupted; stopping what was started", file=sys.stderr)
         return 130
@@ -155,6 +185,8 @@ def main() -> int:
         return 2
     finally:
         signal.alarm(0)
+        rss.stop.set()
+        ctx.rss = rss.rows()
         stop_all()
     write_report(ctx)
     return 0
