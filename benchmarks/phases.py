@@ -38,7 +38,7 @@ from benchmarks.common import (
 from benchmarks.machine import postgres_facts
 from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
 from benchmarks.procs import Started, children_of, run_checked, seed, start
-from benchmarks.scaleout import SSE_ROUNDS
+from benchmarks.scaleout import SSE_ROUNDS, pyspy_start, pyspy_summary
 
 # ---------------------------------------------------------------- database
 
@@ -257,6 +257,7 @@ def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
     )
     report_phase(warm)
     budget_a = min(int(len(items) * 0.55), 16000)
+    spy = pyspy_start(ctx, args.duration)
     phase_a = checkin_load(
         ctx,
         "POST /stays — A: max rate",
@@ -265,6 +266,7 @@ def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
         concurrency=args.concurrency,
     )
     record(ctx, phase_a, f"closed loop, concurrency {args.concurrency}, {args.clients} client proc")
+    pyspy_summary(spy)
     checkin_phase_b(ctx, items, n_warm + budget_a, max(1.0, phase_a.rate / 2))
 
 

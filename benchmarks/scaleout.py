@@ -90,3 +90,51 @@ def unlock_phase(ctx: Ctx) -> None:
     ctx.commands.append("MQTT_PORT=<own mosquitto> .venv/bin/python benchmarks/unlock_mqtt.py "
                         "-n 500 --fresh 100")  # fmt: skip
     log(f"unlock: {ctx.unlock}")
+
+
+def pyspy_start(ctx: Ctx, seconds: float) -> Any:
+    """BENCH_PROFILE=1: sample one gunicorn worker with py-spy during the max-rate phase."""
+    import os
+
+    if not os.environ.get("BENCH_PROFILE") or ctx.gunicorn is None:
+        return None
+    worker = sorted(ctx.gunicorn.children)[0]
+    out = OUT / "pyspy-checkin.txt"
+    argv = [
+        str(OUT.parent.parent / ".venv/bin/py-spy"), "record", "--pid", str(worker),
+        "--duration", str(int(seconds)), "--format", "raw", "--nonblocking", "-o", str(out),
+    ]  # fmt: skip
+    return start("py-spy", argv, OUT / "pyspy.log"), out
+
+
+def pyspy_summary(handle: Any) -> None:
+    """Self time per function and time per module (inclusive) from py-spy's collapsed stacks."""
+    if handle is None:
+        return
+    started, out = handle
+    try:
+        started.proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        log("py-spy overran")
+    finish(started)
+    if not out.exists():
+        log("py-spy wrote nothing; see benchmarks/out/pyspy.log")
+        return
+    self_time: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        self_time[frames[-1]] = self_time.get(frames[-1], 0) + n
+        for name in {f.split(" (")[1].split(":")[0] if " (" in f else f for f in frames}:
+            inclusive[name] = inclusive.get(name, 0) + n
+    lines = [f"py-spy: {total} samples of one gunicorn worker during check-ins"]
+    lines += [f"  self {100 * n / total:5.1f}%  {f}" for f, n in
+              sorted(self_time.items(), key=lambda kv: -kv[1])[:25]]  # fmt: skip
+    lines += [f"  incl {100 * n / total:5.1f}%  {f}" for f, n in
+              sorted(inclusive.items(), key=lambda kv: -kv[1])[:60]]  # fmt: skip
+    (OUT / "pyspy-summary.txt").write_text("\n".join(lines) + "\n")
+    log(f"py-spy summary in {OUT / 'pyspy-summary.txt'}")

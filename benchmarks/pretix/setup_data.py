@@ -47,10 +47,14 @@ def main() -> None:
     args = parser.parse_args()
     with scopes_disabled(), transaction.atomic():
         org = Organizer.objects.create(name="Bench", slug="bench")
+        if hasattr(org, "create_default_sales_channels"):
+            org.create_default_sales_channels()
+        channel = (
+            org.sales_channels.get(identifier="web") if hasattr(org, "sales_channels") else None
+        )
         team = Team.objects.create(
-            organizer=org, name="bench", all_events=True, can_view_orders=True,
-            can_change_orders=True, can_checkin_orders=True, can_change_items=True,
-            can_view_vouchers=True, can_change_event_settings=True,
+            organizer=org, name="bench", all_events=True, all_event_permissions=True,
+            all_organizer_permissions=True,
         )  # fmt: skip
         token = team.tokens.create(name="bench")
         start = now()
@@ -73,6 +77,7 @@ def main() -> None:
             clist = event.checkin_lists.create(name="door", all_products=True)
             events.append((event, items, quotas, clist))
         tickets = []
+        zero = Decimal("0.00")
         per_event = max(1, args.tickets // args.events)
         for event, items, _, clist in events:
             orders = Order.objects.bulk_create(
@@ -82,6 +87,7 @@ def main() -> None:
                         code=secrets.token_hex(3).upper() + f"{i:04d}", email="m@bench.invalid",
                         datetime=start, expires=start + timedelta(days=1),
                         total=Decimal("0.00"), locale="en", secret=secrets.token_hex(8),
+                        **({"sales_channel": channel} if channel is not None else {}),
                     )
                     for i in range(per_event)
                 ]
@@ -90,8 +96,9 @@ def main() -> None:
                 [
                     OrderPosition(
                         order=order, organizer=org, item=items[i % len(items)], positionid=1,
-                        price=Decimal("0.00"), tax_rate=Decimal("0.00"),
+                        price=zero, tax_rate=zero, tax_value=zero,
                         secret=secrets.token_urlsafe(24),
+                        pseudonymization_id=secrets.token_hex(8).upper(),
                     )
                     for i, order in enumerate(orders)
                 ]
