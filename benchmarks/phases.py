@@ -106,8 +106,12 @@ def gunicorn_argv(ctx: Ctx) -> list[str]:
         f"127.0.0.1:{ctx.port}",
         "--workers",
         str(ctx.args.workers),
+        "--worker-class",
+        ctx.args.worker_class,
         "--threads",
-        "1",
+        str(ctx.args.threads),
+        "--keep-alive",
+        "5",
         "-c",
         "python:officepass.ops.gunicorn_conf",
         # Server-side time per request (microseconds), to tell server time from queueing

@@ -3,22 +3,31 @@
 What it does, in order (every process it starts is stopped again by PID, also on Ctrl-C,
 on error and when the time budget runs out):
 
- 1. drops and recreates the database `officepass_bench` on 127.0.0.1:5432 (user postgres),
-    runs `manage.py migrate`, bulk-loads 1,000 offices (2 spaces each, quota 2, unit 120 min,
-    open 24 h) and the corporate postpaid members with pre-made API tokens
-    (benchmarks/seed.py);
- 2. starts gunicorn (sync workers) and `manage.py worker --interval 0.5`;
- 3. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
+ 1. starts its own Redis and Mosquitto (BENCH_PORT_BASE + 79 / + 83, temporary directories);
+ 2. drops and recreates the database BENCH_DB_NAME (default `officepass_bench`) on BENCH_PG
+    (default 127.0.0.1:5432, user postgres), runs `manage.py migrate`, bulk-loads 1,000
+    offices (2 spaces each, quota 2, unit 120 min, open 24 h) and 100,000 corporate postpaid
+    members with pre-made API tokens (benchmarks/seed.py);
+ 3. starts gunicorn (sync workers, the API), the ASGI stream server (gunicorn + uvicorn
+    workers) and `manage.py worker --interval 0.5`, all with REDIS_URL;
+ 4. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
     at 1,000 offices, loads 9,000 more offices, measures again at 10,000;
- 4. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
+ 5. event-stream fan-out: 1,000 open streams, one check-in per round, time until every
+    stream has the change (benchmarks/sse.py);
+ 6. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
     open loop paced at half of A's rate; each request a distinct member into a free seat;
- 5. space_full refusals (the path that answers with nearby offices);
- 6. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
+ 7. space_full refusals (the path that answers with nearby offices);
+ 8. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
     worker marks them forced_out;
- 7. queries per request (Django test client in-process) and a seat-counter check;
- 8. prints the table and writes it as markdown to benchmarks/out/latest.md.
+ 9. unlock latency through the MQTT driver and the run's Mosquitto (benchmarks/unlock_mqtt.py);
+10. queries per request (Django test client in-process) and a seat-counter check;
+11. pretix side by side (benchmarks/pretix/side.py): check-in redeem and quota availability
+    at the same concurrency, and the ratios;
+12. peak memory (VmHWM) of every process; prints the tables and writes them as markdown to
+    benchmarks/RESULTS.md (BENCH_SCALE=small: benchmarks/out/RESULTS-small.md).
 
-Options: --workers, --clients, --concurrency, --duration, --quick (shorter phases).
+BENCH_SCALE=small runs the same on 1,000 offices, 6,000 members, 200 streams, short phases.
+Options: --workers, --clients, --concurrency, --duration, --quick (shorter phases), --no-pretix.
 """
 
 from __future__ import annotations
@@ -94,8 +103,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of phase A / B")
     parser.add_argument("--read-duration", type=float, default=6.0, help="seconds per read case")
     parser.add_argument("--read-concurrency", type=int, default=4)
-    parser.add_argument("--budget", type=int, default=540, help="abort after this many seconds")
+    parser.add_argument("--budget", type=int, default=590, help="abort after this many seconds")
     parser.add_argument("--quick", action="store_true", help="short phases (development)")
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        choices=("sync", "gthread"),
+        help="gunicorn worker class of the API (gthread keeps connections alive)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")
     args = parser.parse_args()
     if args.quick or SMALL:
