@@ -22,8 +22,11 @@ from benchmarks.measure import Ctx, Phase, pct
 Section = tuple[str, list[str], list[list[str]]]
 
 NOTES = [
-    "gunicorn sync workers close the connection after each response, so every client-side"
-    " figure includes a new TCP connection; 'server' columns are gunicorn's own request time.",
+    "The API runs under gunicorn gthread workers with keep-alive (the default since the"
+    " py-spy profile showed sync workers of gunicorn 27 spending ~13% of their time in"
+    " close_graceful, waiting for the client to close each connection); with --worker-class"
+    " sync every client-side figure includes a new TCP connection. 'server' columns are"
+    " gunicorn's own request time.",
     f"The load client runs on the same {NPROC} cores as gunicorn and PostgreSQL; its share is"
     " in the CPU table ('other' = processes not started by this run).",
     "Phase B is paced at half of phase A's measured rate (not half of the 500/s goal);"
@@ -82,7 +85,7 @@ def tables(ctx: Ctx) -> list[Section]:
 
 def run_section(ctx: Ctx) -> Section:
     args, timings = ctx.args, ctx.timings
-    sweep = " (best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
+    sweep = " (3: best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
     rows = [[k, v] for k, v in ctx.info.items()] + [
         ["scale", f"BENCH_SCALE={SCALE}"],
         ["web", f"gunicorn {args.worker_class}, {args.workers} × {args.threads} thread{sweep}"],

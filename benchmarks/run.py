@@ -107,9 +107,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short phases (development)")
     parser.add_argument(
         "--worker-class",
-        default="sync",
+        default="gthread",
         choices=("sync", "gthread"),
-        help="gunicorn worker class of the API (gthread keeps connections alive)",
+        help="gunicorn worker class of the API (and of pretix): gthread keeps connections "
+        "alive; sync closes each and, since gunicorn 27, waits for the client's FIN",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")

@@ -8,7 +8,7 @@ a marker file per pretix version, since pretix's ~300 migrations take minutes. E
 then clones the template into h_pretix (seconds), creates the equivalent data
 (benchmarks/pretix/setup_data.py: office = event, space = product with a quota, stay = paid
 ticket, door scan = check-in redeem), starts pretix under gunicorn with as many sync workers
-as ours on PORT_PRETIX, and measures:
+as ours (same class and threads) on PORT_PRETIX, and measures:
 - POST /api/v1/organizers/{org}/checkinrpc/redeem/ ({"secret", "lists": [id]}), each ticket
   once, closed loop at our check-in concurrency for our phase A's duration, against our
   POST /api/v1/stays phase A;
@@ -120,7 +120,8 @@ def fresh_database() -> None:
 def start_pretix(ctx: Ctx, env: dict[str, str]) -> None:
     argv = [
         str(VENV / "bin" / "gunicorn"), "pretix.wsgi", "--bind", f"127.0.0.1:{PORT_PRETIX}",
-        "--workers", str(ctx.args.workers), "--threads", "1",
+        "--workers", str(ctx.args.workers), "--worker-class", ctx.args.worker_class,
+        "--threads", str(ctx.args.threads), "--keep-alive", "5",
         "--access-logfile", str(ACCESS_LOG), "--access-logformat", "%(s)s %(D)s",
     ]  # fmt: skip
     with open(OUT / "pretix.log", "ab") as fh:

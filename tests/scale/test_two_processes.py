@@ -7,8 +7,10 @@ the Redis nudge can bring the change within 2 s.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 import time
 from pathlib import Path
@@ -77,12 +79,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
             servers.stop(proc)
 
 
-def read_stream(url: str, lines: queue.Queue[tuple[float, str]], stop: threading.Event) -> None:
-    with httpx.stream("GET", url, timeout=httpx.Timeout(5.0, read=30.0)) as response:
-        for line in response.iter_lines():
-            lines.put((time.monotonic(), line))
-            if stop.is_set():
-                return
+def open_stream(port: int, path: str) -> socket.socket:
+    """A plain HTTP/1.1 GET, so the test can shut the connection from its own thread."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return sock
+
+
+def read_stream(sock: socket.socket, lines: queue.Queue[tuple[float, str]]) -> None:
+    """Puts every line with its arrival time until the test shuts the socket."""
+    with contextlib.suppress(OSError, ValueError):
+        for raw in sock.makefile("rb"):
+            lines.put((time.monotonic(), raw.decode().rstrip("\r\n")))
 
 
 def test_a_check_in_through_process_a_reaches_a_stream_on_process_b_within_2_s(cluster):
@@ -95,14 +103,12 @@ def test_a_check_in_through_process_a_reaches_a_stream_on_process_b_within_2_s(c
     ).json()["token"]
 
     lines: queue.Queue[tuple[float, str]] = queue.Queue()
-    stop = threading.Event()
-    reader = threading.Thread(
-        target=read_stream,
-        args=(f"{B}/api/v1/availability/stream?office_id={office_id}", lines, stop),
-        daemon=True,
-    )
+    sock = open_stream(PORT_B, f"/api/v1/availability/stream?office_id={office_id}")
+    reader = threading.Thread(target=read_stream, args=(sock, lines), daemon=True)
     reader.start()
-    assert lines.get(timeout=10)[1].startswith("retry: ")
+    assert lines.get(timeout=10)[1] == "HTTP/1.1 200 OK"
+    while not lines.get(timeout=10)[1].startswith("retry: "):
+        pass
     time.sleep(0.3)  # the stream is subscribed once its first chunk is out
 
     sent = time.monotonic()
@@ -123,14 +129,40 @@ def test_a_check_in_through_process_a_reaches_a_stream_on_process_b_within_2_s(c
             event = json.loads(line[6:])
             if event["id"] == int(space_id):
                 seen = (at, event)
-    stop.set()
+    sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+    reader.join(5)
     assert seen is not None, "process B's stream showed no change within 5 s"
     lag = seen[0] - sent
     assert seen[1]["in_use"] == 1
     assert lag < 2.0, f"the change took {lag:.2f}s to reach process B"
 
 
-def test_both_processes_are_ready_and_b_counts_its_open_streams(cluster):
+def streams_open(base: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith("officepass_streams_open "):
+            return float(line.split()[1])
+    raise AssertionError("no officepass_streams_open gauge")
+
+
+def wait_streams(base: str, expected: float, seconds: float = 5.0) -> float:
+    deadline = time.monotonic() + seconds
+    while (now := streams_open(base)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return now
+
+
+def test_b_counts_its_open_streams_and_forgets_closed_ones(cluster):
+    # The previous test's stream was closed by its client: B lets it go.
+    assert wait_streams(B, 0.0) == 0.0, "a closed stream stayed subscribed"
+    with httpx.stream("GET", f"{B}/api/v1/availability/stream", timeout=10) as response:
+        lines = response.iter_lines()  # kept: a dropped iterator closes the response
+        assert next(lines).startswith("retry: ")
+        assert streams_open(B) == 1.0
+    assert wait_streams(B, 0.0) == 0.0, "a closed stream stayed subscribed"
+
+
+def test_both_processes_are_ready_and_a_counts_check_ins(cluster):
     for base in (A, B):
         ready = httpx.get(f"{base}/readyz").json()
         assert ready["status"] == "ready"
