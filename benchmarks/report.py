@@ -90,6 +90,7 @@ def run_section(ctx: Ctx) -> Section:
         ["scale", f"BENCH_SCALE={SCALE}"],
         ["web", f"gunicorn {args.worker_class}, {args.workers} × {args.threads} thread{sweep}"],
         ["streams", "gunicorn + uvicorn workers (ASGI), 2 workers; Redis nudges"],
+        ["connections", f"psycopg pool, max {args.db_pool}" if args.db_pool else "persistent"],
         ["background", "1 worker process, --interval 0.5"],
         [
             "load generator",

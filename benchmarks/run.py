@@ -73,7 +73,7 @@ from benchmarks.phases import (
     start_servers,
 )
 from benchmarks.pretix.side import pretix_side_by_side
-from benchmarks.procs import finish, stop_all
+from benchmarks.procs import EXTRA_ENV, finish, stop_all
 from benchmarks.report import render_markdown, render_text, tables
 from benchmarks.scaleout import sse_phase, unlock_phase
 
@@ -113,6 +113,12 @@ def parse_args() -> argparse.Namespace:
         "alive; sync closes each and, since gunicorn 27, waits for the client's FIN",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
+        "--db-pool",
+        type=int,
+        default=0,
+        help="DB_POOL_MAX_SIZE for our servers (psycopg pool per process; 0: persistent)",
+    )
     parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")
     args = parser.parse_args()
     if args.quick or SMALL:
@@ -138,6 +144,9 @@ def run_steps(ctx: Ctx, rng: random.Random, rss: RssWatch) -> None:
     log(f"machine: {ctx.info['machine']}; load average {ctx.info['load average at start']}")
     log(f"BENCH_SCALE={SCALE}")
     start_infra(ctx.commands)
+    if ctx.args.db_pool:
+        EXTRA_ENV["DB_POOL_MAX_SIZE"] = str(ctx.args.db_pool)
+        ctx.commands.append(f"DB_POOL_MAX_SIZE={ctx.args.db_pool} for every officepass process")
     rss.thread.start()
     recreate_database(ctx)
     migrate(ctx)

@@ -6,12 +6,24 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connections
 
 from officepass.api.streams import aevents
+from officepass.ops import fanout
 from officepass.stays.services import stay_check_in
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_hubs():
+    """Each test's event loop gets its own hub; their database connections are closed after."""
+    yield
+    for stream_hub in list(fanout._hubs.values()):
+        stream_hub.executor.submit(connections.close_all).result()
+        stream_hub.executor.shutdown()
+    fanout._hubs.clear()
 
 
 def spaces_in(chunks: list[str]) -> list[tuple[int, int, int]]:
