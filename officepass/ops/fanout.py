@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,14 +43,22 @@ def redis_client() -> redis.Redis | None:
     return _client
 
 
+_quiet_until = 0.0
+# After a failed publish, skip publishing this long: a Redis outage must not add its connect
+# timeout to every check-in (the hubs' resync delivers the changes meanwhile).
+BACKOFF_SECONDS = 5.0
+
+
 def publish(change_id: int) -> None:
     """Nudge every process's hub; a lost nudge costs at most one resync period."""
+    global _quiet_until
     client = redis_client()
-    if client is None:
+    if client is None or time.monotonic() < _quiet_until:
         return
     try:
         client.publish(settings.STREAM_CHANNEL, str(change_id))
     except redis.RedisError as exc:
+        _quiet_until = time.monotonic() + BACKOFF_SECONDS
         log.warning("availability nudge not published", extra={"error": str(exc)})
 
 

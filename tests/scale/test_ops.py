@@ -79,3 +79,23 @@ def test_a_request_without_an_id_gets_a_fresh_one(client):
     second = client.get("/healthz")["X-Request-ID"]
     assert len(first) == 32
     assert first != second
+
+
+def test_a_redis_outage_costs_one_timeout_then_publishing_pauses(settings):
+    """A real client against a port where nothing listens: the first nudge fails, the next
+    ones are skipped at once instead of waiting for a connection each time."""
+    import time
+
+    from officepass.ops import fanout
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    fanout._client, fanout._quiet_until = None, 0.0
+    try:
+        fanout.publish(1)
+        assert fanout._quiet_until > time.monotonic()
+        started = time.monotonic()
+        for change_id in range(2, 50):
+            fanout.publish(change_id)
+        assert time.monotonic() - started < 0.05
+    finally:
+        fanout._client, fanout._quiet_until = None, 0.0
