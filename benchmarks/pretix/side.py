@@ -232,7 +232,7 @@ def compare(ctx: Ctx, version: str, redeem: Phase, avail: Phase) -> dict[str, An
         {"what": "availability p50 / p99 ms (ours: /availability 1 office; pretix: quota "
                  "availability)", "ours": f"{ours_av.p50:.1f} / {ours_av.p99:.1f}",
          "pretix": f"{avail.p50:.1f} / {avail.p99:.1f}",
-         "ratio": f"p99 {avail.p99 / ours_av.p99:.1f}× lower" if ours_av.p99 else ""},
+         "ratio": f"pretix p99 / ours: {avail.p99 / ours_av.p99:.1f}×" if ours_av.p99 else ""},
         {"what": "availability ok/s", "ours": f"{ours_av.rate:.0f}",
          "pretix": f"{avail.rate:.0f}", "ratio": ""},
     ]  # fmt: skip
