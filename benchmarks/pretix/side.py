@@ -89,12 +89,8 @@ def prepare() -> str:
     if version is None:
         log("installing pretix from PyPI into .bench/pretix-venv (once)")
         shutil.rmtree(VENV, ignore_errors=True)
-        sh(
-            [sys.executable.replace(".venv/bin/python", "") or "python3", "-V"],
-            dict(os.environ),
-            30,
-        )
-        sh(["python3.11", "-m", "venv", str(VENV)], dict(os.environ), 120)
+        # A virtualenv of its own, on the interpreter the bench runs on (Python 3.11).
+        sh([sys.executable, "-m", "venv", str(VENV)], dict(os.environ), 120)
         sh([str(VPY), "-m", "pip", "install", "-q", "--upgrade", "pip"], dict(os.environ), 300)
         sh([str(VPY), "-m", "pip", "install", "-q", "pretix", "gunicorn"], dict(os.environ), 900)
         version = pretix_version()
