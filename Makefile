@@ -9,6 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock clean messages
 .PHONY: audit soak faults
+.PHONY: bench-small bench-pretix-prepare
 
 install: $(VENV)/.installed
 
@@ -49,6 +50,15 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# The same run on a small data set with short phases (minutes; figures are not the goals').
+bench-small: install
+	BENCH_SCALE=small $(BIN)/python benchmarks/run.py
+
+# One-time: pretix from PyPI into .bench/pretix-venv and its migrated template database
+# (make bench does this itself when needed; run it ahead to keep the bench under 10 min).
+bench-pretix-prepare: install
+	$(BIN)/python -m benchmarks.pretix.side prepare
 
 # Unlock latency through the MQTT driver and Mosquitto on 127.0.0.1:1883.
 bench-unlock: install

@@ -13,22 +13,36 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 BIN = ROOT / ".venv" / "bin"
 PYTHON = str(BIN / "python")
-DB_NAME = "officepass_bench"
-PG = "postgres://postgres@127.0.0.1:5432"
+# BENCH_SCALE=small: the same run on a small data set with short phases (development, CI
+# smoke); full (the default) is the data set.
+SCALE = os.environ.get("BENCH_SCALE", "full")
+if SCALE not in ("full", "small"):
+    raise SystemExit(f"BENCH_SCALE must be full or small, not {SCALE!r}")
+SMALL = SCALE == "small"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "officepass_bench")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{PG}/{DB_NAME}"
 ACCESS_LOG = OUT / "access.log"
 NPROC = os.cpu_count() or 1
+# Every port the run listens on: BENCH_PORT_BASE + offset (8400-8499 by default).
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "8400"))
+PORT_WEB, PORT_STREAMS, PORT_PRETIX = PORT_BASE + 1, PORT_BASE + 2, PORT_BASE + 5
+PORT_REDIS, PORT_MQTT = PORT_BASE + 79, PORT_BASE + 83
 
-OFFICES_SMALL = 1_000
-OFFICES_LARGE = 10_000
-MEMBERS = 25_000
-# Members 0..CHECKIN_MEMBERS-1 check in over HTTP; the rest are kept for the other phases.
-CHECKIN_MEMBERS = 24_000
-LAG_SPREAD_MEMBERS = 24_000
-LAG_BURST_MEMBERS = 24_200
-REFUSAL_MEMBERS = 24_400
-FILL_MEMBERS = 24_600
-PROFILE_MEMBER = 24_500
+OFFICES_SMALL = 200 if SMALL else 1_000
+OFFICES_LARGE = 1_000 if SMALL else 10_000
+MEMBERS = 6_000 if SMALL else 100_000
+# Open event streams held during the fan-out measurement.
+STREAMS = 200 if SMALL else 1_000
+# Members below RESERVED check in over HTTP; the top 1,000 are kept for the other phases.
+RESERVED = MEMBERS - 1_000
+CHECKIN_MEMBERS = RESERVED
+LAG_SPREAD_MEMBERS = RESERVED
+LAG_BURST_MEMBERS = RESERVED + 200
+REFUSAL_MEMBERS = RESERVED + 400
+PROFILE_MEMBER = RESERVED + 500
+FILL_MEMBERS = RESERVED + 600
+STREAM_MEMBERS = RESERVED + 700
 LAG_STAYS = 200
 
 # gunicorn sync workers. Swept on the 2-core machine (8 s phase A, check-ins/s):
@@ -39,6 +53,10 @@ DEFAULT_WORKERS = 3
 GOAL_RATE = 500.0
 GOAL_P99_HALF_MS = 50.0
 GOAL_LAG_S = 5.0
+GOAL_AVAILABILITY_P99_MS = 50.0
+GOAL_STREAMS_S = 2.0
+GOAL_UNLOCK_P99_MS = 200.0
+GOAL_PRETIX_RATIO = 10.0
 
 T0 = time.monotonic()
 

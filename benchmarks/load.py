@@ -7,8 +7,9 @@ JOB.json:
     mode         "closed" (fixed concurrency, as fast as the server answers) or
                  "open" (paced: one request every 1/rate s, latency counted from the
                  scheduled send time, so queueing in the client or server is not hidden)
-    kind         "checkin" (items are [token, code]; each item is used once: POST /api/v1/stays)
-                 or "get" (items are paths; cycled)
+    kind         "checkin" (items are [token, code]; each item is used once: POST /api/v1/stays),
+                 "post" (items are [path, json body]; each used once; job "headers" sent)
+                 or "get" (items are paths; cycled; job "headers" sent)
     items        the work list
     start_at     wall-clock time (time.time()) to start, so several processes start together
     duration     seconds to keep issuing requests
@@ -73,8 +74,11 @@ class Runner:
                     json={"code": code, "minutes": 120},
                     headers={"Authorization": f"Bearer {token}"},
                 )
+            elif self.kind == "post":
+                path, body = item
+                response = await client.post(path, json=body, headers=self.job.get("headers"))
             else:
-                response = await client.get(item)
+                response = await client.get(item, headers=self.job.get("headers"))
             key = str(response.status_code)
             if response.status_code >= 400:
                 try:
@@ -150,7 +154,7 @@ class Runner:
             "latencies_ms": self.latencies,
             "outcomes": dict(self.outcomes),
             "used": self.next_item,
-            "ran_out": self.kind == "checkin" and self.next_item >= len(self.items),
+            "ran_out": self.kind != "get" and self.next_item >= len(self.items),
             "dropped": self.dropped,
             "send_lag_max_ms": self.send_lag_max * 1000.0,
             "client_cpu_s": cpu,

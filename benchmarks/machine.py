@@ -78,7 +78,10 @@ class CpuMeter:
         return shares
 
 
-def wait_quiet(limit: float = 20.0, busy_max: float = 15.0) -> float:
+QUIET_LIMIT = float(os.environ.get("BENCH_QUIET_WAIT", "20"))
+
+
+def wait_quiet(limit: float = QUIET_LIMIT, busy_max: float = 15.0) -> float:
     """Wait (at most `limit` s) until the machine is mostly idle between phases.
 
     Other people's test runs on a 2-core box skew every figure; the CPU table shows what

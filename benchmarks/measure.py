@@ -66,6 +66,12 @@ class Ctx:
     profile: list[dict[str, Any]] = field(default_factory=list)
     check: dict[str, Any] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
+    sse: dict[str, Any] = field(default_factory=dict)
+    unlock: list[dict[str, Any]] = field(default_factory=list)
+    rss: list[list[str]] = field(default_factory=list)
+    pretix: dict[str, Any] = field(default_factory=dict)
+    streams: Started | None = None
+    pretix_server: Started | None = None
 
     def groups(self) -> dict[str, set[int]]:
         assert self.gunicorn and self.worker
@@ -73,6 +79,12 @@ class Ctx:
             "gunicorn": {self.gunicorn.proc.pid} | children_of(self.gunicorn.proc.pid),
             "worker": {self.worker.proc.pid},
             "postgres": postgres_pids(),
+            "streams": set()
+            if self.streams is None
+            else {self.streams.proc.pid} | children_of(self.streams.proc.pid),
+            "pretix": set()
+            if self.pretix_server is None
+            else {self.pretix_server.proc.pid} | children_of(self.pretix_server.proc.pid),
         }
 
     def token(self, index: int) -> str:
@@ -92,6 +104,7 @@ class LoadSpec:
     clients: int
     rate: float | None
     ok: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -99,21 +112,21 @@ class LoadSpec:
 
     def job(self, base_url: str, client: int, start_at: float) -> dict[str, Any]:
         """The job file of load process `client`: check-ins split the items, reads share them."""
-        per = len(self.items) // self.clients if self.kind == "checkin" else len(self.items)
+        once = self.kind != "get"  # check-ins and posts use each item once: split them
+        per = len(self.items) // self.clients if once else len(self.items)
         closed = self.mode == "closed"
         return {
             "base_url": base_url,
             "mode": self.mode,
             "kind": self.kind,
-            "items": self.items[client * per : (client + 1) * per]
-            if self.kind == "checkin"
-            else self.items,
+            "items": self.items[client * per : (client + 1) * per] if once else self.items,
             "start_at": start_at,
             "duration": self.duration,
             "timeout": 10.0,
             "concurrency": max(1, self.concurrency // self.clients) if closed else self.concurrency,
             "rate": (self.rate or 0) / self.clients,
             "offset": client / self.clients,
+            **self.extra,
         }
 
 
@@ -129,9 +142,12 @@ def load(
     clients: int,
     rate: float | None = None,
     ok: tuple[str, ...] = ("200", "201"),
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Phase, list[dict[str, Any]]]:
-    """Run `clients` load.py processes together; merge their results into one Phase."""
-    spec = LoadSpec(name, mode, kind, items, duration, concurrency, clients, rate, ok)
+    """Run `clients` load.py processes together; merge their results into one Phase.
+
+    `extra` is added to each job (e.g. another "base_url", "headers")."""
+    spec = LoadSpec(name, mode, kind, items, duration, concurrency, clients, rate, ok, extra or {})
     (OUT / "jobs").mkdir(parents=True, exist_ok=True)
     waited = wait_quiet()
     start_at = time.time() + 1.5 + 0.2 * clients

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import shlex
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from benchmarks.common import (
     OFFICES_SMALL,
     OUT,
     PG,
+    PORT_WEB,
     PROFILE_MEMBER,
     PYTHON,
     REFUSAL_MEMBERS,
@@ -38,6 +38,7 @@ from benchmarks.common import (
 from benchmarks.machine import postgres_facts
 from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
 from benchmarks.procs import Started, children_of, run_checked, seed, start
+from benchmarks.scaleout import SSE_ROUNDS, pyspy_start, pyspy_summary
 
 # ---------------------------------------------------------------- database
 
@@ -74,8 +75,8 @@ def seed_data(ctx: Ctx) -> None:
     r2 = seed("members", "--count", str(MEMBERS), "--secret", ctx.secret)
     seed("analyze")
     ctx.commands.append(
-        ".venv/bin/python benchmarks/seed.py offices --start 0 --count 1000; "
-        "seed.py members --count 25000; seed.py analyze"
+        f".venv/bin/python benchmarks/seed.py offices --start 0 --count {OFFICES_SMALL}; "
+        f"seed.py members --count {MEMBERS}; seed.py analyze"
     )
     ctx.timings["setup"] = time.monotonic() - T0
     log(f"seeded {r} {r2}")
@@ -87,20 +88,14 @@ def grow_offices(ctx: Ctx) -> None:
     r = seed_offices(ctx, OFFICES_SMALL, OFFICES_LARGE - OFFICES_SMALL, OUT / "codes-2.json")
     seed("analyze")
     ctx.commands.append(
-        ".venv/bin/python benchmarks/seed.py offices --start 1000 --count 9000; seed.py analyze"
+        f".venv/bin/python benchmarks/seed.py offices --start {OFFICES_SMALL} "
+        f"--count {OFFICES_LARGE - OFFICES_SMALL}; seed.py analyze"
     )
     ctx.timings["setup"] += time.monotonic() - t
     log(f"seeded {r}")
 
 
 # ---------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def gunicorn_argv(ctx: Ctx) -> list[str]:
@@ -111,8 +106,14 @@ def gunicorn_argv(ctx: Ctx) -> list[str]:
         f"127.0.0.1:{ctx.port}",
         "--workers",
         str(ctx.args.workers),
+        "--worker-class",
+        ctx.args.worker_class,
         "--threads",
-        "1",
+        str(ctx.args.threads),
+        "--keep-alive",
+        "5",
+        "-c",
+        "python:officepass.ops.gunicorn_conf",
         # Server-side time per request (microseconds), to tell server time from queueing
         # and client overhead; one short line per request.
         "--access-logfile",
@@ -123,7 +124,7 @@ def gunicorn_argv(ctx: Ctx) -> list[str]:
 
 
 def start_servers(ctx: Ctx) -> None:
-    ctx.port = free_port()
+    ctx.port = PORT_WEB
     ctx.base_url = f"http://127.0.0.1:{ctx.port}"
     web = gunicorn_argv(ctx)
     worker = [PYTHON, "manage.py", "worker", "--interval", "0.5"]
@@ -220,7 +221,8 @@ def checkin_items(ctx: Ctx, rng: random.Random) -> list[list[str]]:
     all offices and every request finds a free seat.
     """
     # ctx.codes[0] is the space kept full for the space_full phases.
-    slots = [c["code"] for c in ctx.codes[1:] for _ in range(c["quota"])]
+    # The last SSE_ROUNDS spaces are the event-stream phase's (benchmarks/scaleout.py).
+    slots = [c["code"] for c in ctx.codes[1:-SSE_ROUNDS] for _ in range(c["quota"])]
     rng.shuffle(slots)
     return [[ctx.token(i), slots[i]] for i in range(min(CHECKIN_MEMBERS, len(slots)))]
 
@@ -253,20 +255,23 @@ def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
     """Warm-up, then A at the highest rate (closed loop), then B paced at half of A's rate."""
     args = ctx.args
     items = checkin_items(ctx, rng)
+    n_warm = min(2000, len(items) // 10)
     warm = checkin_load(
-        ctx, "check-in warm-up", items[0:2000], duration=3, concurrency=args.concurrency
+        ctx, "check-in warm-up", items[0:n_warm], duration=3, concurrency=args.concurrency
     )
     report_phase(warm)
-    budget_a = min(len(items) - 2000 - 6000, 16000)
+    budget_a = min(int(len(items) * 0.55), 16000)
+    spy = pyspy_start(ctx, args.duration)
     phase_a = checkin_load(
         ctx,
         "POST /stays — A: max rate",
-        items[2000 : 2000 + budget_a],
+        items[n_warm : n_warm + budget_a],
         duration=args.duration,
         concurrency=args.concurrency,
     )
     record(ctx, phase_a, f"closed loop, concurrency {args.concurrency}, {args.clients} client proc")
-    checkin_phase_b(ctx, items, 2000 + budget_a, max(1.0, phase_a.rate / 2))
+    pyspy_summary(spy)
+    checkin_phase_b(ctx, items, n_warm + budget_a, max(1.0, phase_a.rate / 2))
 
 
 def checkin_phase_b(ctx: Ctx, items: list[list[str]], used: int, half: float) -> None:

@@ -27,6 +27,8 @@ class Started:
 
 
 STARTED: list[Started] = []
+# Set by benchmarks/infra.py once the run's own Redis and Mosquitto are up.
+EXTRA_ENV: dict[str, str] = {}
 
 
 def child_env() -> dict[str, str]:
@@ -39,6 +41,7 @@ def child_env() -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.update(EXTRA_ENV)
     return env
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from benchmarks.common import (
     DEFAULT_WORKERS,
+    GOAL_AVAILABILITY_P99_MS,
     GOAL_LAG_S,
     GOAL_P99_HALF_MS,
+    GOAL_PRETIX_RATIO,
     GOAL_RATE,
+    GOAL_STREAMS_S,
+    GOAL_UNLOCK_P99_MS,
     MEMBERS,
     NPROC,
     OFFICES_LARGE,
+    SCALE,
 )
 from benchmarks.measure import Ctx, Phase, pct
 
@@ -17,8 +22,11 @@ from benchmarks.measure import Ctx, Phase, pct
 Section = tuple[str, list[str], list[list[str]]]
 
 NOTES = [
-    "gunicorn sync workers close the connection after each response, so every client-side"
-    " figure includes a new TCP connection; 'server' columns are gunicorn's own request time.",
+    "The API runs under gunicorn gthread workers with keep-alive (the default since the"
+    " py-spy profile showed sync workers of gunicorn 27 spending ~13% of their time in"
+    " close_graceful, waiting for the client to close each connection); with --worker-class"
+    " sync every client-side figure includes a new TCP connection. 'server' columns are"
+    " gunicorn's own request time.",
     f"The load client runs on the same {NPROC} cores as gunicorn and PostgreSQL; its share is"
     " in the CPU table ('other' = processes not started by this run).",
     "Phase B is paced at half of phase A's measured rate (not half of the 500/s goal);"
@@ -29,6 +37,14 @@ NOTES = [
     " refuses such short stays; their T-15 reminder is marked sent.",
     "Offices are spread uniformly over 31-43°N, 129-145°E: nearest-office searches depend on"
     " that density.",
+    "Peak memory is the kernel's VmHWM per process; 'postgres' counts every backend of the"
+    " PostgreSQL server the run uses (other users' included when it is shared), and each"
+    " backend's figure includes the shared buffers it touched.",
+    "Event streams are served by gunicorn with uvicorn workers (ASGI); the check-in that"
+    " changes availability goes through the sync gunicorn; Redis carries the nudge between them.",
+    "pretix runs under gunicorn with the same number of sync workers, on the same PostgreSQL,"
+    " driven by the same load generator at the same concurrency; its data set is smaller"
+    " (see the pretix table), which favours pretix.",
 ]
 
 
@@ -50,6 +66,15 @@ def numbered(title: str, head: list[str], lines: list[str]) -> Section:
 
 def tables(ctx: Ctx) -> list[Section]:
     sections = [run_section(ctx), latency_section(ctx), cpu_section(ctx), lag_section(ctx)]
+    if ctx.sse:
+        sections.append(sse_section(ctx))
+    if ctx.unlock:
+        sections.append(unlock_section(ctx))
+    if ctx.pretix:
+        sections.append(pretix_section(ctx))
+    if ctx.rss:
+        sections.append(("Peak memory per process (VmHWM, MiB)",
+                         ["process", "count", "largest", "sum"], ctx.rss))  # fmt: skip
     if ctx.profile:
         sections.append(profile_section(ctx))
     sections.append(goals_section(ctx))
@@ -60,9 +85,12 @@ def tables(ctx: Ctx) -> list[Section]:
 
 def run_section(ctx: Ctx) -> Section:
     args, timings = ctx.args, ctx.timings
-    sweep = " (best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
+    sweep = " (3: best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
     rows = [[k, v] for k, v in ctx.info.items()] + [
-        ["web", f"gunicorn sync, {args.workers} workers × 1 thread{sweep}"],
+        ["scale", f"BENCH_SCALE={SCALE}"],
+        ["web", f"gunicorn {args.worker_class}, {args.workers} × {args.threads} thread{sweep}"],
+        ["streams", "gunicorn + uvicorn workers (ASGI), 2 workers; Redis nudges"],
+        ["connections", f"psycopg pool, max {args.db_pool}" if args.db_pool else "persistent"],
         ["background", "1 worker process, --interval 0.5"],
         [
             "load generator",
@@ -105,16 +133,18 @@ def latency_section(ctx: Ctx) -> Section:
 
 
 def cpu_row(p: Phase) -> list[str]:
-    shares = ("gunicorn", "postgres", "client", "worker", "other", "total")
+    """pretix's phases show pretix's gunicorn in the web columns."""
+    web = "pretix" if p.name.startswith("pretix") else "gunicorn"
+    shares = (web, "postgres", "client", "worker", "other", "total")
     return [
         p.name,
         *(fmt(p.cpu.get(group), 0) for group in shares),
-        *(fmt(per_request(p, group), 1) for group in ("gunicorn", "postgres", "client")),
+        *(fmt(per_request(p, group), 1) for group in (web, "postgres", "client")),
     ]
 
 
 def cpu_section(ctx: Ctx) -> Section:
-    head = ["measurement", "gunicorn", "postgres", "load client", "worker", "other", "total"]
+    head = ["measurement", "web", "postgres", "load client", "worker", "other", "total"]
     head += ["web CPU ms/req", "pg CPU ms/req", "client CPU ms/req"]
     title = f"CPU during each phase (% of all {NPROC} cores)"
     return title, head, [cpu_row(p) for p in ctx.phases]
@@ -167,11 +197,80 @@ def goals_section(ctx: Ctx) -> Section:
         worst = worst_lag(ctx)
         goal = f"forced-checkout lag ≤ {GOAL_LAG_S:.0f} s (max)"
         rows.append([goal, fmt(worst, 2), verdict(worst <= GOAL_LAG_S)])
+    rows += more_goals(ctx)
     if ctx.check:
         drift = ctx.check["in_use_drift_spaces"]
         goal = "seat counters equal active stays"
         rows.append([goal, f"{drift} spaces differ", verdict(drift == 0)])
     return "Goals", ["goal", "measured", "verdict"], rows
+
+
+def more_goals(ctx: Ctx) -> list[list[str]]:
+    rows = []
+    avail = next((p for p in ctx.phases if p.name.startswith("GET /availability, 1 office_id")
+                  and f"{OFFICES_LARGE:,} offices" in p.name), None)  # fmt: skip
+    if avail:
+        goal = f"availability p99 ≤ {GOAL_AVAILABILITY_P99_MS:.0f} ms at {OFFICES_LARGE:,} offices"
+        rows.append([goal, fmt(avail.p99), verdict(avail.p99 <= GOAL_AVAILABILITY_P99_MS)])
+    if ctx.sse:
+        worst, seen_all = sse_worst(ctx)
+        goal = f"{ctx.sse['streams']:,} streams updated within {GOAL_STREAMS_S:.0f} s"
+        ok = seen_all and worst <= GOAL_STREAMS_S * 1000
+        rows.append([goal, f"{fmt(worst / 1000, 2)} s (worst round)", verdict(ok)])
+    if ctx.unlock:
+        p99 = float(ctx.unlock[0]["p99"])
+        goal = f"unlock p99 ≤ {GOAL_UNLOCK_P99_MS:.0f} ms"
+        rows.append([goal, fmt(p99), verdict(p99 <= GOAL_UNLOCK_P99_MS)])
+    ratio = ctx.pretix.get("checkin_ratio")
+    if ratio is not None:
+        goal = f"check-in rate ≥ {GOAL_PRETIX_RATIO:.0f}× pretix's"
+        rows.append([goal, f"{ratio:.1f}×", verdict(ratio >= GOAL_PRETIX_RATIO)])
+    elif ctx.pretix:
+        rows.append([f"≥ {GOAL_PRETIX_RATIO:.0f}× pretix", ctx.pretix.get("error", "—"), "—"])
+    return rows
+
+
+def sse_worst(ctx: Ctx) -> tuple[float, bool]:
+    """The slowest stream of the slowest round (ms), and whether every stream saw each change."""
+    rounds = ctx.sse["rounds"]
+    worst = max((max(r["lat_ms"], default=float("inf")) for r in rounds), default=float("inf"))
+    seen_all = all(r["seen"] == ctx.sse["streams"] for r in rounds)
+    return worst, seen_all
+
+
+def sse_section(ctx: Ctx) -> Section:
+    rows = []
+    for i, r in enumerate(ctx.sse["rounds"], 1):
+        lat = r["lat_ms"]
+        rows.append([str(i), f"{r['seen']}/{ctx.sse['streams']}", str(r["status"]),
+                     fmt(r["post_ms"]), fmt(pct(lat, 50)), fmt(pct(lat, 99)),
+                     fmt(max(lat, default=float("nan")))])  # fmt: skip
+    cpu = ctx.sse.get("cpu", {})
+    title = (
+        f"Event-stream fan-out: {ctx.sse['connected']:,} open streams on the ASGI server "
+        f"(opened in {ctx.sse['open_s']:.1f} s), one check-in per round through gunicorn; "
+        f"ms from the POST being sent until each stream had the change "
+        f"(stream server CPU {fmt(cpu.get('streams'), 0)}% during the phase)"
+    )
+    head = ["round", "streams that saw it", "POST", "POST ms", "p50", "p99", "all (max)"]
+    return title, head, rows
+
+
+def unlock_section(ctx: Ctx) -> Section:
+    rows = [[u["label"], u["n"], u["p50"], u["p99"], u["max"], u["outcomes"]] for u in ctx.unlock]
+    title = (
+        "Unlock latency through the MQTT driver and the run's Mosquitto (ms, publish → UNLOCKED)"
+    )
+    return title, ["case", "n", "p50", "p99", "max", "outcomes"], rows
+
+
+def pretix_section(ctx: Ctx) -> Section:
+    px = ctx.pretix
+    if "error" in px:
+        return "pretix side by side", ["item", "value"], [["result", px["error"]]]
+    rows = [[r["what"], r["ours"], r["pretix"], r["ratio"]] for r in px.get("rows", [])]
+    head = ["measurement (same concurrency)", "officepass", "pretix", "ratio"]
+    return f"pretix {px.get('version', '?')} side by side", head, rows
 
 
 def worst_lag(ctx: Ctx) -> float:

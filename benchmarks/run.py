@@ -3,22 +3,31 @@
 What it does, in order (every process it starts is stopped again by PID, also on Ctrl-C,
 on error and when the time budget runs out):
 
- 1. drops and recreates the database `officepass_bench` on 127.0.0.1:5432 (user postgres),
-    runs `manage.py migrate`, bulk-loads 1,000 offices (2 spaces each, quota 2, unit 120 min,
-    open 24 h) and the corporate postpaid members with pre-made API tokens
-    (benchmarks/seed.py);
- 2. starts gunicorn (sync workers) and `manage.py worker --interval 0.5`;
- 3. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
+ 1. starts its own Redis and Mosquitto (BENCH_PORT_BASE + 79 / + 83, temporary directories);
+ 2. drops and recreates the database BENCH_DB_NAME (default `officepass_bench`) on BENCH_PG
+    (default 127.0.0.1:5432, user postgres), runs `manage.py migrate`, bulk-loads 1,000
+    offices (2 spaces each, quota 2, unit 120 min, open 24 h) and 100,000 corporate postpaid
+    members with pre-made API tokens (benchmarks/seed.py);
+ 3. starts gunicorn (sync workers, the API), the ASGI stream server (gunicorn + uvicorn
+    workers) and `manage.py worker --interval 0.5`, all with REDIS_URL;
+ 4. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
     at 1,000 offices, loads 9,000 more offices, measures again at 10,000;
- 4. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
+ 5. event-stream fan-out: 1,000 open streams, one check-in per round, time until every
+    stream has the change (benchmarks/sse.py);
+ 6. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
     open loop paced at half of A's rate; each request a distinct member into a free seat;
- 5. space_full refusals (the path that answers with nearby offices);
- 6. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
+ 7. space_full refusals (the path that answers with nearby offices);
+ 8. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
     worker marks them forced_out;
- 7. queries per request (Django test client in-process) and a seat-counter check;
- 8. prints the table and writes it as markdown to benchmarks/out/latest.md.
+ 9. unlock latency through the MQTT driver and the run's Mosquitto (benchmarks/unlock_mqtt.py);
+10. queries per request (Django test client in-process) and a seat-counter check;
+11. pretix side by side (benchmarks/pretix/side.py): check-in redeem and quota availability
+    at the same concurrency, and the ratios;
+12. peak memory (VmHWM) of every process; prints the tables and writes them as markdown to
+    benchmarks/RESULTS.md (BENCH_SCALE=small: benchmarks/out/RESULTS-small.md).
 
-Options: --workers, --clients, --concurrency, --duration, --quick (shorter phases).
+BENCH_SCALE=small runs the same on 1,000 offices, 6,000 members, 200 streams, short phases.
+Options: --workers, --clients, --concurrency, --duration, --quick (shorter phases), --no-pretix.
 """
 
 from __future__ import annotations
@@ -36,7 +45,18 @@ from typing import Any
 # Run as a script, so benchmarks/ is on sys.path but the repository root is not.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import DEFAULT_WORKERS, OFFICES_LARGE, OFFICES_SMALL, OUT, ROOT, T0, log
+from benchmarks.common import (
+    DEFAULT_WORKERS,
+    OFFICES_LARGE,
+    OFFICES_SMALL,
+    OUT,
+    ROOT,
+    SCALE,
+    SMALL,
+    T0,
+    log,
+)
+from benchmarks.infra import RssWatch, start_infra, start_streams
 from benchmarks.machine import machine_info
 from benchmarks.measure import Ctx
 from benchmarks.phases import (
@@ -52,8 +72,10 @@ from benchmarks.phases import (
     seed_data,
     start_servers,
 )
-from benchmarks.procs import finish, stop_all
+from benchmarks.pretix.side import pretix_side_by_side
+from benchmarks.procs import EXTRA_ENV, finish, stop_all
 from benchmarks.report import render_markdown, render_text, tables
+from benchmarks.scaleout import sse_phase, unlock_phase
 
 
 class Budget(Exception):
@@ -81,10 +103,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of phase A / B")
     parser.add_argument("--read-duration", type=float, default=6.0, help="seconds per read case")
     parser.add_argument("--read-concurrency", type=int, default=4)
-    parser.add_argument("--budget", type=int, default=540, help="abort after this many seconds")
+    parser.add_argument("--budget", type=int, default=590, help="abort after this many seconds")
     parser.add_argument("--quick", action="store_true", help="short phases (development)")
+    parser.add_argument(
+        "--worker-class",
+        default="gthread",
+        choices=("sync", "gthread"),
+        help="gunicorn worker class of the API (and of pretix): gthread keeps connections "
+        "alive; sync closes each and, since gunicorn 27, waits for the client's FIN",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
+        "--db-pool",
+        type=int,
+        default=0,
+        help="DB_POOL_MAX_SIZE for our servers (psycopg pool per process; 0: persistent)",
+    )
+    parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")
     args = parser.parse_args()
-    if args.quick:
+    if args.quick or SMALL:
         args.duration, args.read_duration = 8.0, 3.0
     return args
 
@@ -93,7 +130,8 @@ def prepare(args: argparse.Namespace) -> None:
     """Fresh logs, and signals that unwind through `main` so every process is stopped."""
     os.chdir(ROOT)
     OUT.mkdir(parents=True, exist_ok=True)
-    for name in ("gunicorn.log", "worker.log", "load.log", "access.log"):
+    names = ("gunicorn.log", "worker.log", "load.log", "access.log", "streams.log", "redis.log")
+    for name in (*names, "mosquitto.log", "pretix.log"):
         (OUT / name).write_text("")
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGTERM, on_term)
@@ -101,18 +139,26 @@ def prepare(args: argparse.Namespace) -> None:
     signal.alarm(args.budget)
 
 
-def run_steps(ctx: Ctx, rng: random.Random) -> None:
+def run_steps(ctx: Ctx, rng: random.Random, rss: RssWatch) -> None:
     ctx.info.update(machine_info())
     log(f"machine: {ctx.info['machine']}; load average {ctx.info['load average at start']}")
+    log(f"BENCH_SCALE={SCALE}")
+    start_infra(ctx.commands)
+    if ctx.args.db_pool:
+        EXTRA_ENV["DB_POOL_MAX_SIZE"] = str(ctx.args.db_pool)
+        ctx.commands.append(f"DB_POOL_MAX_SIZE={ctx.args.db_pool} for every officepass process")
+    rss.thread.start()
     recreate_database(ctx)
     migrate(ctx)
     seed_data(ctx)
     start_servers(ctx)
+    ctx.streams = start_streams(ctx.commands)
     read_phases(ctx, OFFICES_SMALL, rng)
     full_code = fill_space(ctx)
     refusal_phase(ctx, full_code, OFFICES_SMALL)
     grow_offices(ctx)
     read_phases(ctx, OFFICES_LARGE, rng)
+    sse_phase(ctx, {ctx.streams.proc.pid} | ctx.streams.children)
     checkin_phases(ctx, rng)
     refusal_phase(ctx, full_code, OFFICES_LARGE)
     ctx.commands.append(
@@ -124,18 +170,27 @@ def run_steps(ctx: Ctx, rng: random.Random) -> None:
         ".venv/bin/python benchmarks/seed.py lag --count 200 --lead 3 "
         "--spread 5|0  (inserts stays, polls until forced_out)"
     )
+    unlock_phase(ctx)
     # The worker is stopped so that it does not write while queries are counted.
     assert ctx.worker is not None
+    rss.sample()
     finish(ctx.worker)
     profile_and_check(ctx, rng)
+    if not ctx.args.no_pretix:
+        pretix_side_by_side(ctx)
+    rss.sample()
 
 
 def write_report(ctx: Ctx) -> None:
     ctx.timings["total"] = time.monotonic() - T0
     sections = tables(ctx)
     print(render_text(sections))
-    (OUT / "latest.md").write_text(render_markdown(sections))
-    log(f"wrote {OUT / 'latest.md'}")
+    markdown = render_markdown(sections)
+    (OUT / "latest.md").write_text(markdown)
+    # The full run's table is the one kept in the repository; small runs stay in out/.
+    target = ROOT / "benchmarks" / ("RESULTS.md" if not SMALL else "out/RESULTS-small.md")
+    target.write_text(markdown)
+    log(f"wrote {OUT / 'latest.md'} and {target}")
 
 
 def main() -> int:
@@ -143,8 +198,9 @@ def main() -> int:
     prepare(args)
     ctx = Ctx(args=args, secret=secrets.token_hex(6))
     rng = random.Random(20260101)
+    rss = RssWatch()
     try:
-        run_steps(ctx, rng)
+        run_steps(ctx, rng, rss)
     except KeyboardInterrupt:
         print("interrupted; stopping what was started", file=sys.stderr)
         return 130
@@ -155,6 +211,8 @@ def main() -> int:
         return 2
     finally:
         signal.alarm(0)
+        rss.stop.set()
+        ctx.rss = rss.rows()
         stop_all()
     write_report(ctx)
     return 0

@@ -30,9 +30,11 @@ INSTALLED_APPS = [
     "officepass.locks",
     "officepass.support",
     "officepass.demo",
+    "officepass.ops",
 ]
 
 MIDDLEWARE = [
+    "officepass.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "officepass.core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +76,15 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # A psycopg connection pool per process (Django 5.2) instead of one persistent
+    # connection per thread: DB_POOL_MAX_SIZE > 0 turns it on (docs/deployment.md).
+    if env_int("DB_POOL_MAX_SIZE", 0) > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 1),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 0),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
@@ -171,10 +182,32 @@ EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "officepass <noreply@officepass.example>")
 
+# Logs: one JSON object per line (LOG_FORMAT=json, the default) or plain text; every request
+# is one line from the "officepass.request" logger (route, status, duration_ms, request_id).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "officepass.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "officepass.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
+
+# Scale-out (officepass/ops, docs/deployment.md)
+# Redis channel on which every process nudges the others' event-stream hubs.
+STREAM_CHANNEL = env_str("STREAM_CHANNEL", "officepass:availability")
+# With Redis, how often a hub re-reads the change log anyway (a lost nudge is late by this).
+STREAM_RESYNC_SECONDS = float(env_str("STREAM_RESYNC_SECONDS", "5.0"))
+# Bearer token /metrics asks for (unset: open; keep it on the private network).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

@@ -5,10 +5,15 @@ from django.views.static import serve
 
 from officepass.api.v1 import api
 from officepass.offices.views import checkin_landing
+from officepass.ops.health import healthz, readyz
+from officepass.ops.metrics import metrics_view
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
     path("admin/", admin.site.urls),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -1,51 +1,53 @@
 """Server-sent events of availability changes (ARCHITECTURE 8).
 
-Each open stream follows the change log written by every process's transactions, so a
-check-in anywhere reaches every viewer within one poll interval (0.5 s by default).
-Resumes from `Last-Event-ID`; ends after STREAM_MAX_SECONDS and lets EventSource reconnect.
+Every change is written to the change log (`AvailabilityChange`) in the changing
+transaction, so a check-in anywhere reaches every viewer, and a stream resumes from
+`Last-Event-ID`. Ends after STREAM_MAX_SECONDS and lets EventSource reconnect.
+
+Two ways of serving, one event format:
+- under ASGI (uvicorn; how streams are served in production, docs/deployment.md) an open
+  stream is a coroutine waiting on a queue: the process's hub (officepass/ops/fanout.py)
+  reads the log once per change for all its streams, woken through Redis pub/sub when
+  REDIS_URL is set (polling every STREAM_POLL_SECONDS without it);
+- under WSGI (`make run`, a laptop) each stream polls the log itself and holds a thread.
 """
 
-import json
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from django.conf import settings
-from django.db.models import Max
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
-from officepass.stays.models import AvailabilityChange
+from officepass.ops.fanout import format_batch, hub, latest_change_id, load_batch, read_changes
+from officepass.ops.metrics import STREAMS
 
 POLL_SECONDS = settings.STREAM_POLL_SECONDS
 MAX_SECONDS = settings.STREAM_MAX_SECONDS
 HEARTBEAT_SECONDS = 15.0
 
 
-def _start_id(request: HttpRequest) -> int:
+def _given_id(request: HttpRequest) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
-    if raw.isdigit():
-        return int(raw)
-    return AvailabilityChange.objects.aggregate(m=Max("id"))["m"] or 0
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 def _office_ids(request: HttpRequest) -> set[int]:
-    return {int(v) for v in request.GET.getlist("office_id") if v.isdigit()}
+    return {int(v) for v in request.GET.getlist("office_id") if v.isdigit() and len(v) < 19}
 
 
 def events(last_id: int, office_ids: set[int], max_seconds: float = MAX_SECONDS) -> Iterator[str]:
-    from officepass.stays.selectors import spaces_snapshot
+    """The WSGI stream: polls the change log every POLL_SECONDS."""
+    from officepass.ops.fanout import snapshots
 
     yield f"retry: 2000\n: officepass availability from {last_id}\n\n"
     started = quiet_since = time.monotonic()
     while time.monotonic() - started < max_seconds:
-        changes = AvailabilityChange.objects.filter(id__gt=last_id).order_by("id")
-        if office_ids:
-            changes = changes.filter(office_id__in=office_ids)
-        rows = list(changes.values_list("id", "space_id")[:1000])
+        rows = read_changes(last_id, limit=1000, office_ids=office_ids)
         if rows:
             last_id = rows[-1][0]
-            for space in spaces_snapshot(sorted({space_id for _, space_id in rows})):
-                data = json.dumps(space, ensure_ascii=False)
-                yield f"id: {last_id}\nevent: space\ndata: {data}\n\n"
+            yield format_batch(rows, snapshots(row[1] for row in rows), office_ids)
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since > HEARTBEAT_SECONDS:
             yield ": keep-alive\n\n"
@@ -53,10 +55,50 @@ def events(last_id: int, office_ids: set[int], max_seconds: float = MAX_SECONDS)
         time.sleep(POLL_SECONDS)
 
 
+async def aevents(
+    last_id: int | None, office_ids: set[int], max_seconds: float = MAX_SECONDS
+) -> AsyncIterator[str]:
+    """The ASGI stream: catches up from `last_id`, then takes what the process's hub sends."""
+    stream_hub = await hub()
+    sub, position = stream_hub.subscribe(office_ids)
+    STREAMS.inc()
+    try:
+        sent = position if last_id is None else last_id
+        yield f"retry: 2000\n: officepass availability from {sent}\n\n"
+        while sent < position:
+            rows, texts = await stream_hub.run_sync(load_batch, sent, position)
+            if not rows:
+                break
+            sent = rows[-1][0]
+            if chunk := format_batch(rows, texts, office_ids):
+                yield chunk
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_seconds
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                upto, chunk = await asyncio.wait_for(
+                    sub.queue.get(), timeout=min(HEARTBEAT_SECONDS, remaining)
+                )
+            except TimeoutError:
+                if remaining > HEARTBEAT_SECONDS:
+                    yield ": keep-alive\n\n"
+                continue
+            if upto > sent:
+                sent = upto
+                yield chunk
+    finally:
+        stream_hub.unsubscribe(sub)
+        STREAMS.dec()
+
+
 def availability_stream(request: HttpRequest) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        events(_start_id(request), _office_ids(request)), content_type="text/event-stream"
-    )
+    given, office_ids = _given_id(request), _office_ids(request)
+    content: Iterator[str] | AsyncIterator[str]
+    if isinstance(request, ASGIRequest):
+        content = aevents(given, office_ids)
+    else:
+        content = events(given if given is not None else latest_change_id(), office_ids)
+    response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -1,0 +1,130 @@
+"""Event-stream fan-out: hold N open streams, check in, time until every stream has the change.
+
+    python benchmarks/sse.py JOB.json RESULT.json
+
+JOB.json: streams_host, streams_port, api_url, streams (N), rounds ([token, code, space_id]
+each: one check-in per round), timeout (s per round). Streams are plain asyncio connections
+(HTTP/1.1, one GET each), so the client costs little beside them.
+
+RESULT.json: connected, open_s (time to open all), rounds: [{space_id, status, post_ms,
+seen, lat_ms: [per stream, from the moment the POST was sent]}].
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+import httpx
+
+
+class Fanout:
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.job = job
+        self.connected = 0
+        self.expected: int | None = None
+        self.t0 = 0.0
+        self.seen: dict[int, float] = {}
+        self.all_seen = asyncio.Event()
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def stream(self, index: int, opened: asyncio.Event) -> None:
+        host, port = self.job["streams_host"], int(self.job["streams_port"])
+        reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
+        self.writers.append(writer)
+        request = (
+            f"GET /api/v1/availability/stream HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            "Accept: text/event-stream\r\n\r\n"
+        )
+        writer.write(request.encode())
+        status = await reader.readline()
+        if b" 200 " not in status:
+            raise RuntimeError(f"stream {index}: {status!r}")
+        while await reader.readline() not in (b"\r\n", b""):
+            pass
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"retry:"):
+                self.connected += 1
+                if self.connected == int(self.job["streams"]):
+                    opened.set()
+            elif line.startswith(b"data: ") and self.expected is not None:
+                self.saw(index, json.loads(line[6:])["id"])
+
+    def saw(self, index: int, space_id: int) -> None:
+        if space_id == self.expected and index not in self.seen:
+            self.seen[index] = time.perf_counter() - self.t0
+            if len(self.seen) == self.connected:
+                self.all_seen.set()
+
+    async def run(self) -> dict[str, Any]:
+        n = int(self.job["streams"])
+        opened = asyncio.Event()
+        t = time.perf_counter()
+        tasks = []
+        for i in range(n):
+            tasks.append(asyncio.create_task(self.stream(i, opened)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(opened.wait(), timeout=60)
+        open_s = time.perf_counter() - t
+        await asyncio.sleep(1.0)  # every stream's subscription is in place
+        rounds = []
+        async with httpx.AsyncClient(base_url=self.job["api_url"], timeout=10) as api:
+            for token, code, space_id in self.job["rounds"]:
+                self.seen, self.expected = {}, int(space_id)
+                self.all_seen.clear()
+                self.t0 = time.perf_counter()
+                response = await api.post(
+                    "/api/v1/stays",
+                    json={"code": code, "minutes": 120},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                post_ms = (time.perf_counter() - self.t0) * 1000
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.all_seen.wait(), timeout=self.job["timeout"])
+                rounds.append(
+                    {
+                        "space_id": space_id,
+                        "status": response.status_code,
+                        "post_ms": post_ms,
+                        "seen": len(self.seen),
+                        "lat_ms": sorted(v * 1000 for v in self.seen.values()),
+                    }
+                )
+                self.expected = None
+                await asyncio.sleep(0.5)
+        for writer in self.writers:
+            writer.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "connected": self.connected,
+            "open_s": open_s,
+            "rounds": rounds,
+            "client_cpu_s": usage.ru_utime + usage.ru_stime,
+        }
+
+
+def main() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    with open(sys.argv[1]) as fh:
+        job = json.load(fh)
+    result = asyncio.run(Fanout(job).run())
+    with open(sys.argv[2], "w") as fh:
+        json.dump(result, fh)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The ASGI stream: catch-up from Last-Event-ID through the log, then what the hub sends."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connections
+
+from officepass.api.streams import aevents
+from officepass.ops import fanout
+from officepass.stays.services import stay_check_in
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_hubs():
+    """Each test's event loop gets its own hub; their database connections are closed after."""
+    yield
+    for stream_hub in list(fanout._hubs.values()):
+        stream_hub.executor.submit(connections.close_all).result()
+        stream_hub.executor.shutdown()
+    fanout._hubs.clear()
+
+
+def spaces_in(chunks: list[str]) -> list[tuple[int, int, int]]:
+    """(event id, space id, in_use) of every space event."""
+    out = []
+    for chunk in chunks:
+        for event in chunk.split("\n\n"):
+            if "event: space" in event:
+                event_id = int(event.split("id: ", 1)[1].split("\n", 1)[0])
+                data = json.loads(event.split("data: ", 1)[1])
+                out.append((event_id, data["id"], data["in_use"]))
+    return out
+
+
+async def follow(last_id, office_ids, then=None, seconds=1.5):
+    """The stream's chunks; `then` runs (in a thread) once the first two are out."""
+    chunks = []
+    async for chunk in aevents(last_id, office_ids, max_seconds=seconds):
+        chunks.append(chunk)
+        if then is not None and len(chunks) == 2:
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(then)
+    return chunks
+
+
+@time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=True)
+def test_the_asgi_stream_resumes_from_the_log_then_follows_new_changes_of_its_offices(settings):
+    settings.STREAM_POLL_SECONDS = 0.05
+    space = f.space(quota=3)
+    other = f.space(f.office("Elsewhere"))
+    first, second, third = (f.member(f"m{i}@example.com") for i in range(3))
+    stay_check_in(member=first, code=f.code_for(space), minutes=120)
+
+    def later() -> None:
+        stay_check_in(member=second, code=f.code_for(other), minutes=120)
+        stay_check_in(member=third, code=f.code_for(space), minutes=120)
+
+    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later)))
+    assert [(s, n) for _, s, n in seen] == [(space.pk, 1), (space.pk, 2)]
+    assert seen[0][0] < seen[1][0]
+
+
+@time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=True)
+def test_the_asgi_stream_without_an_id_starts_now_and_skips_the_past(settings):
+    settings.STREAM_POLL_SECONDS = 0.05
+    space = f.space(quota=3)
+    stay_check_in(member=f.member(), code=f.code_for(space), minutes=120)
+    chunks = asyncio.run(follow(None, set(), seconds=0.4))
+    assert chunks[0].startswith("retry: 2000\n")
+    assert spaces_in(chunks) == []
