@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "officepass.locks",
     "officepass.support",
     "officepass.demo",
+    "officepass.console",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,92 @@
+"""Console forms: office and space set-up, refunds, statuses, plans."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from officepass.accounts.models import Plan
+from officepass.offices import hours
+from officepass.offices.models import Office, Space
+from officepass.support.models import TroubleReport
+
+
+class OfficeForm(forms.ModelForm):
+    class Meta:
+        model = Office
+        fields = [
+            "name",
+            "address",
+            "lat",
+            "lng",
+            "timezone",
+            "opening_hours",
+            "closed_dates",
+            "unit_minutes",
+            "step_minutes",
+            "max_stay_minutes",
+            "extension_window_minutes",
+            "help_desk_phone",
+            "rules_allowed",
+            "rules_forbidden",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            hours.validate(
+                data.get("opening_hours"), data.get("closed_dates") or [], data.get("timezone")
+            )
+        except (ValueError, TypeError) as exc:
+            self.add_error("opening_hours", str(exc))
+        step, unit = data.get("step_minutes"), data.get("unit_minutes")
+        if step and unit and (step <= 0 or data.get("max_stay_minutes", 0) < step):
+            self.add_error("step_minutes", _("The step must be positive and fit in a stay."))
+        for field in ("rules_allowed", "rules_forbidden"):
+            value = data.get(field)
+            if value is not None and not isinstance(value, list):
+                self.add_error(field, _("Give a JSON list."))
+        return data
+
+
+class SpaceForm(forms.ModelForm):
+    class Meta:
+        model = Space
+        fields = [
+            "name",
+            "seat_type",
+            "quota",
+            "seat_image",
+            "lock_driver",
+            "rotating_display",
+            "is_active",
+        ]
+
+
+class RefundForm(forms.Form):
+    tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
+    reason = forms.CharField(max_length=300, label=_("Reason"))
+
+
+class ForceCheckoutForm(forms.Form):
+    reason = forms.CharField(max_length=300, label=_("Reason"))
+
+
+class TroubleStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TroubleReport.Status.choices, label=_("Status"))
+
+
+class PlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.order_by("name"), label=_("Plan"))
+
+
+class GrantForm(forms.Form):
+    tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
+    reason = forms.CharField(max_length=300, label=_("Reason"))
+
+
+class CapForm(forms.Form):
+    cap = forms.IntegerField(
+        min_value=0, max_value=1000, required=False, label=_("Monthly ticket cap")
+    )
