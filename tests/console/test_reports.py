@@ -163,10 +163,13 @@ def test_the_csv_exports_carry_the_same_figures(client, month_of_stays, world):
 def test_the_company_report_equals_its_employees_ledger(client, month_of_stays, world):
     client.force_login(world.admin)
     rows = read_csv(client.get(f"/console/companies/{world.company.pk}/usage.csv?month=2026-10"))
-    assert [r["email"] for r in rows] == [world.employee.email]
+    by_email = {r["email"]: r for r in rows}
+    assert set(by_email) == {world.employee.email, world.admin.email}  # nobody else's staff
     expected = ledger_figures(member=world.employee)
-    assert int(rows[0]["tickets"]) == expected["tickets"] and expected["tickets"] > 0
-    assert int(rows[0]["checkins"]) == expected["checkins"]
+    row = by_email[world.employee.email]
+    assert int(row["tickets"]) == expected["tickets"] and expected["tickets"] > 0
+    assert int(row["checkins"]) == expected["checkins"]
+    assert int(by_email[world.admin.email]["tickets"]) == 0
 
 
 def test_a_bad_month_falls_back_with_a_message_not_an_error(client, world):
