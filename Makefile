@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL used by the second test pass and the benchmark (trust auth on 127.0.0.1).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock clean messages
+.PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock bench-reports clean messages
 
 install: $(VENV)/.installed
 
@@ -52,6 +52,10 @@ bench: install
 # Unlock latency through the MQTT driver and Mosquitto on 127.0.0.1:1883.
 bench-unlock: install
 	$(BIN)/python benchmarks/unlock_mqtt.py
+
+# Report pages over a year of data for 1,000 offices (PostgreSQL; REPORTS_BENCH_DATABASE_URL).
+bench-reports: install
+	$(BIN)/python benchmarks/reports.py
 
 messages: install
 	cd officepass && ../$(BIN)/python ../manage.py compilemessages

@@ -33,10 +33,10 @@ class OfficeForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         try:
             hours.validate(
-                data.get("opening_hours"), data.get("closed_dates") or [], data.get("timezone")
+                data.get("opening_hours"), data.get("closed_dates") or [], str(data.get("timezone"))
             )
         except (ValueError, TypeError) as exc:
             self.add_error("opening_hours", str(exc))

@@ -18,13 +18,13 @@ from officepass.offices.models import SeatType, Space
 
 FONT = "HeiseiKakuGo-W5"
 
-SEAT_TYPES_JA = {
+SEAT_TYPES_JA: dict[str, str] = {
     SeatType.OPEN: "オープン席",
     SeatType.PRIVATE_ROOM: "個室",
     SeatType.BOOTH: "BOOTH席",
     SeatType.BOX: "BOX席",
 }
-SEAT_TYPES_EN = {
+SEAT_TYPES_EN: dict[str, str] = {
     SeatType.OPEN: "Open seats",
     SeatType.PRIVATE_ROOM: "Private room",
     SeatType.BOOTH: "Booth",

@@ -181,7 +181,7 @@ def daily(month: Month, **filters: Any) -> list[dict[str, Any]]:
     by_day = {row["day"]: row for row in rows}
     out = []
     for day in month.days:
-        row = by_day.get(day, {})
+        row: dict[str, Any] = dict(by_day.get(day, {}))
         out.append(
             {"day": day, "checkins": row.get("checkins", 0), "hours": _hours(row.get("duration"))}
         )

@@ -75,6 +75,7 @@ def member_action(request: HttpRequest, member_id: int, action: str) -> HttpResp
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
+        form: forms.forms.Form | None
         if action == "plan":
             form = forms.PlanForm(request.POST)
             if form.is_valid():
@@ -82,11 +83,11 @@ def member_action(request: HttpRequest, member_id: int, action: str) -> HttpResp
                     actor=actor(request), member=member, plan=form.cleaned_data["plan"]
                 )
         elif action == "grant":
-            form = forms.GrantForm(request.POST)  # type: ignore[assignment]
+            form = forms.GrantForm(request.POST)
             if form.is_valid():
                 ticket_grant(actor=actor(request), member=member, **form.cleaned_data)
         else:
-            form = None  # type: ignore[assignment]
+            form = None
             ticket_purchase_pack(actor=actor(request), member=member)
     except DomainError as exc:
         messages.error(request, str(exc.message))

@@ -29,11 +29,11 @@ def console_urls(world: World) -> list[tuple[str, str, tuple[str, ...], bool]]:
     found = []
     kwargs = world.kwargs()
     for pattern in console_patterns():
-        names = pattern.pattern.converters.keys()  # type: ignore[attr-defined]
+        names = pattern.pattern.converters.keys()
         url = reverse(f"console:{pattern.name}", kwargs={k: kwargs[k] for k in names})
         roles = getattr(pattern.callback, "console_roles", None)
         assert roles, f"console:{pattern.name} is not wrapped in access.console_view"
-        found.append((pattern.name, url, roles, bool(names)))
+        found.append((str(pattern.name), url, roles, bool(names)))
     return found
 
 

@@ -1,4 +1,4 @@
-"""Door posters: the PDF's QR code decodes to the space's check-in URL; re-issue kills the old code."""
+"""Door posters: the QR code in the PDF decodes to the check-in URL; re-issue voids the old."""
 
 import shutil
 import subprocess
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from officepass.console.poster import space_checkin_url
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
 from officepass.offices.codes import make_code
 from officepass.offices.selectors import space_for_code
-from officepass.console.poster import space_checkin_url
 
 needs_tools = pytest.mark.skipif(
     not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
@@ -20,12 +20,14 @@ needs_tools = pytest.mark.skipif(
 
 
 def decode_pdf(pdf: Path) -> str:
-    """Rasterize the first page at 150 dpi and read its QR code."""
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, pdf.with_suffix("")], check=True
+    """Rasterize the first page at 150 dpi and read its QR code (Debian's tools, fixed args)."""
+    pdftoppm, zbarimg = shutil.which("pdftoppm"), shutil.which("zbarimg")
+    assert pdftoppm and zbarimg
+    subprocess.run(  # noqa: S603
+        [pdftoppm, "-r", "150", "-png", "-singlefile", pdf, pdf.with_suffix("")], check=True
     )
-    done = subprocess.run(
-        ["zbarimg", "--raw", "-q", pdf.with_suffix(".png")],
+    done = subprocess.run(  # noqa: S603
+        [zbarimg, "--raw", "-q", pdf.with_suffix(".png")],
         capture_output=True,
         text=True,
         check=True,
