@@ -153,6 +153,9 @@ SECRETARIAT_EMAIL = env_str("SECRETARIAT_EMAIL", "secretariat@officepass.example
 STREAM_POLL_SECONDS = float(env_str("STREAM_POLL_SECONDS", "0.5"))
 STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 
+# Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "")
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -1,16 +1,19 @@
 """Door posters: one A4 page per space with its check-in QR code and instructions.
 
-Drawn with reportlab's built-in Japanese CID font (HeiseiKakuGo-W5: no font file needed) and
+Drawn with reportlab's built-in Japanese CID font (HeiseiKakuGo-W5: no font file needed; or an
+embedded TrueType font named by POSTER_FONT_PATH) and
 the QR code from segno drawn as vector squares, so the code prints sharp at any size.
 """
 
 import io
 
 import segno
+from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from officepass.offices.codes import checkin_url, make_code
@@ -47,9 +50,13 @@ STEPS = (
 
 
 def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+    """A TrueType font from POSTER_FONT_PATH, embedded; else the standard Japanese CID font,
+    which PDF viewers supply themselves (poppler needs Debian's poppler-data for it)."""
+    path = settings.POSTER_FONT_PATH
+    name = "PosterFont" if path else FONT
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, path) if path else UnicodeCIDFont(FONT))
+    return name
 
 
 def space_checkin_url(space: Space) -> str:
@@ -64,9 +71,15 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
     pdf.setFillColorRGB(0, 0, 0)
     for row_index, row in enumerate(matrix):
         top = y + size - (row_index + 1) * module
-        for col_index, dark in enumerate(row):
-            if dark:
-                pdf.rect(x + col_index * module, top, module, module, stroke=0, fill=1)
+        start = None
+        # One rectangle per horizontal run of dark modules: no hairline gaps when printed.
+        for col_index, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = col_index
+            elif not dark and start is not None:
+                width = (col_index - start) * module
+                pdf.rect(x + start * module, top, width, module, stroke=0, fill=1)
+                start = None
 
 
 def poster_pdf(space: Space) -> bytes:
