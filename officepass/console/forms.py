@@ -31,6 +31,23 @@ class OfficeForm(forms.ModelForm):
             "rules_forbidden",
             "is_active",
         ]
+        labels = {
+            "name": _("Name"),
+            "address": _("Address"),
+            "lat": _("Latitude"),
+            "lng": _("Longitude"),
+            "timezone": _("Time zone"),
+            "opening_hours": _("Opening hours"),
+            "closed_dates": _("Closed dates"),
+            "unit_minutes": _("Unit (minutes per ticket)"),
+            "step_minutes": _("Step (minutes)"),
+            "max_stay_minutes": _("Longest stay (minutes)"),
+            "extension_window_minutes": _("Extension opens (minutes before the deadline)"),
+            "help_desk_phone": _("Help desk phone"),
+            "rules_allowed": _("Allowed"),
+            "rules_forbidden": _("Not allowed"),
+            "is_active": _("Open for members"),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -62,6 +79,15 @@ class SpaceForm(forms.ModelForm):
             "rotating_display",
             "is_active",
         ]
+        labels = {
+            "name": _("Name"),
+            "seat_type": _("Seat type"),
+            "quota": _("Quota"),
+            "seat_image": _("Seat image"),
+            "lock_driver": _("Lock driver"),
+            "rotating_display": _("Rotating door display"),
+            "is_active": _("Open for members"),
+        }
 
 
 class RefundForm(forms.Form):
