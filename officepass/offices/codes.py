@@ -8,7 +8,6 @@ a space with `rotating_display` accepts only those codes, so a photo is useless 
 A replay outside the window answers `invalid_code`, like any other dead code.
 """
 
-
 from django.conf import settings
 from django.core import signing
 
@@ -49,9 +48,7 @@ def parse_code_window(code: str) -> tuple[int, int, int | None]:
         space_id, version, window = int(data["s"]), int(data["v"]), data.get("w")
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DomainError("invalid_code") from exc
-    if window is not None and (
-        not isinstance(window, int) or window_now() - window not in (0, 1)
-    ):
+    if window is not None and (not isinstance(window, int) or window_now() - window not in (0, 1)):
         raise DomainError("invalid_code")
     return space_id, version, window
 
