@@ -122,6 +122,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads (seat images) go to MEDIA_ROOT; with MEDIA_S3_BUCKET to an S3-compatible bucket
+# (install the `s3` extra: django-storages + boto3; credentials from AWS_* variables).
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+                "region_name": env_str("MEDIA_S3_REGION", "") or None,
+                "querystring_auth": True,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))

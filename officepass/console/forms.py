@@ -89,6 +89,34 @@ class SpaceForm(forms.ModelForm):
             "is_active": _("Open for members"),
         }
 
+    def clean_seat_image(self) -> Any:
+        upload = self.cleaned_data.get("seat_image")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            check_seat_image(upload)
+        return upload
+
+
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+def check_seat_image(upload: Any) -> None:
+    """A real JPEG, PNG or WebP picture of at most 5 MB (Pillow reads it to be sure)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > MAX_IMAGE_BYTES:
+        raise forms.ValidationError(_("The image is larger than 5 MB."))
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image.")) from exc
+    finally:
+        upload.seek(0)
+    if kind not in IMAGE_FORMATS:
+        raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image."))
+
 
 class RefundForm(forms.Form):
     tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
