@@ -22,18 +22,22 @@ def _month(request: HttpRequest) -> reports.Month:
         return reports.month_parse(None)
 
 
+def _scope(request: HttpRequest) -> dict[str, Any]:
+    """The stays a user's reports cover: all for the secretariat, else their operator's."""
+    user = actor(request)
+    return {} if user.is_staff else {"office__operator_id": user.operator_id}
+
+
 def _network(request: HttpRequest) -> tuple[reports.Month, list[dict[str, Any]]]:
     month = _month(request)
-    return month, reports.office_table(access.offices_visible(actor(request)), month)
+    offices = access.offices_visible(actor(request))
+    return month, reports.office_table(offices, month, **_scope(request))
 
 
 @console_view(*OFFICE_ROLES)
 def report_month(request: HttpRequest) -> HttpResponse:
     month, lines = _network(request)
-    scope: dict[str, Any] = {}
-    if not actor(request).is_staff:
-        scope["office__operator_id"] = actor(request).operator_id
-    days = reports.daily(month, **scope)
+    days, grid = reports.day_and_hour(month, **_scope(request))
     context = {
         "month": month,
         "lines": lines,
@@ -41,7 +45,7 @@ def report_month(request: HttpRequest) -> HttpResponse:
         "totals": reports.totals(lines),
         "days": days,
         "chart": charts.day_bars(days),
-        "heat": charts.heat_rows(reports.heatmap(month, **scope)),
+        "heat": charts.heat_rows(grid),
         "hours": range(24),
     }
     return render(request, "console/report_month.html", context)
@@ -111,15 +115,17 @@ def report_operators_csv(request: HttpRequest) -> HttpResponse:
 def report_office(request: HttpRequest, office_id: int) -> HttpResponse:
     office = access.access_office(user=actor(request), office_id=office_id)
     month = _month(request)
-    days = reports.daily(month, office=office)
-    line = reports.office_table(access.offices_visible(actor(request)).filter(pk=office.pk), month)
+    days, grid = reports.day_and_hour(month, office=office)
+    line = reports.office_table(
+        access.offices_visible(actor(request)).filter(pk=office.pk), month, office=office
+    )
     context = {
         "office": office,
         "month": month,
         "line": line[0],
         "days": days,
         "chart": charts.day_bars(days),
-        "heat": charts.heat_rows(reports.heatmap(month, office=office)),
+        "heat": charts.heat_rows(grid),
         "hours": range(24),
     }
     return render(request, "console/report_office.html", context)
@@ -131,7 +137,7 @@ def report_office_days_csv(request: HttpRequest, office_id: int) -> HttpResponse
     month = _month(request)
     rows = (
         [d["day"].isoformat(), d["checkins"], d["hours"]]
-        for d in reports.daily(month, office=office)
+        for d in reports.day_and_hour(month, office=office)[0]
     )
     return csv_response(f"office-{office.pk}-days-{month}.csv", ["day", "checkins", "hours"], rows)
 
@@ -140,7 +146,7 @@ def report_office_days_csv(request: HttpRequest, office_id: int) -> HttpResponse
 def report_office_hours_csv(request: HttpRequest, office_id: int) -> HttpResponse:
     office = access.access_office(user=actor(request), office_id=office_id)
     month = _month(request)
-    grid = reports.heatmap(month, office=office)
+    grid = reports.day_and_hour(month, office=office)[1]
     rows = ([dow + 1, *counts] for dow, counts in enumerate(grid))
     header = ["iso_weekday", *(f"{h:02d}" for h in range(24))]
     return csv_response(f"office-{office.pk}-hours-{month}.csv", header, rows)

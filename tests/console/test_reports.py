@@ -137,6 +137,10 @@ def test_days_and_hours_add_up_to_the_month(month_of_stays, world):
     assert sum(d["hours"] for d in days) == pytest.approx(expected["hours"], abs=0.01 * 31)
     assert sum(map(sum, grid)) == expected["checkins"]
     assert days[30]["checkins"] == 1  # 31 Oct 23:00 Tokyo belongs to October
+    # The pages read both from UTC hour buckets: the same figures as the per-row local path.
+    assert reports.day_and_hour(MONTH, office=world.office) == (days, grid)
+    assert reports.day_and_hour(MONTH)[1] == reports.heatmap(MONTH)
+    assert grid != [[0] * 24 for _ in range(7)]
 
 
 def read_csv(response):
