@@ -200,6 +200,8 @@ def main() -> None:
             f"{statistics.median(warm):9.0f} {max(warm):7.0f}"
         )
     print(f"\nslowest render (cold included): {worst:.0f} ms — target < 1000 ms")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average during the run: {load} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

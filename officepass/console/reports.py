@@ -180,7 +180,7 @@ def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _hour_buckets(month: Month, **filters: Any) -> list[dict[str, Any]]:
+def _hour_buckets(month: Month, hours: bool, **filters: Any) -> list[dict[str, Any]]:
     """Check-ins and time per UTC hour: at most 744 rows, read from the covering index, with
     no per-row time-zone arithmetic (the site's offset is a whole number of hours)."""
     return list(
@@ -188,7 +188,7 @@ def _hour_buckets(month: Month, **filters: Any) -> list[dict[str, Any]]:
         .filter(NOT_CANCELLED)
         .annotate(bucket=TruncHour("started_at", tzinfo=UTC))
         .values("bucket")
-        .annotate(checkins=Count("id"), duration=Sum(DURATION))
+        .annotate(checkins=Count("id"), **({"duration": Sum(DURATION)} if hours else {}))
     )
 
 
@@ -200,18 +200,20 @@ def _whole_hour_offsets(month: Month) -> bool:
     return all(o is not None and o.total_seconds() % 3600 == 0 for o in offsets)
 
 
-def day_and_hour(month: Month, **filters: Any) -> tuple[list[dict[str, Any]], list[list[int]]]:
-    """Per local day (check-ins, hours; idle days as zero) and the weekday × hour grid of
-    check-ins (ISO weekday rows, Monday first; 24 columns by starting hour)."""
+def day_and_hour(
+    month: Month, *, hours: bool = True, **filters: Any
+) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    """Per local day (check-ins, and hours unless `hours` is False; idle days as zero) and the
+    weekday × hour grid of check-ins (ISO weekday rows, Monday first; 24 starting hours)."""
     if not _whole_hour_offsets(month):
         return daily(month, **filters), heatmap(month, **filters)
     by_day: dict[date, dict[str, Any]] = {}
     grid = [[0] * 24 for _ in range(7)]
-    for row in _hour_buckets(month, **filters):
+    for row in _hour_buckets(month, hours, **filters):
         local = row["bucket"].astimezone(month.tz)
         day = by_day.setdefault(local.date(), {"checkins": 0, "duration": timedelta()})
         day["checkins"] += row["checkins"]
-        day["duration"] += row["duration"] or timedelta()
+        day["duration"] += row.get("duration") or timedelta()
         grid[local.isoweekday() - 1][local.hour] += row["checkins"]
     days = []
     for day_date in month.days:

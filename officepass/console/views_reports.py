@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from officepass.accounts.models import User
@@ -37,7 +38,8 @@ def _network(request: HttpRequest) -> tuple[reports.Month, list[dict[str, Any]]]
 @console_view(*OFFICE_ROLES)
 def report_month(request: HttpRequest) -> HttpResponse:
     month, lines = _network(request)
-    days, grid = reports.day_and_hour(month, **_scope(request))
+    # The network page charts check-ins only: no per-row time arithmetic over the month.
+    days, grid = reports.day_and_hour(month, hours=False, **_scope(request))
     context = {
         "month": month,
         "lines": lines,
@@ -47,6 +49,8 @@ def report_month(request: HttpRequest) -> HttpResponse:
         "chart": charts.day_bars(days),
         "heat": charts.heat_rows(grid),
         "hours": range(24),
+        # Row links built once, not reversed 2,000 times (1,000 offices on one page).
+        "office_url": reverse("console:report-office", args=[0]).removesuffix("0/"),
     }
     return render(request, "console/report_month.html", context)
 

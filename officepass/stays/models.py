@@ -41,7 +41,15 @@ class Stay(models.Model):
             # Monthly reports read a month of stays from this index alone (PostgreSQL).
             models.Index(
                 fields=["started_at"],
-                include=["office", "member", "status", "tickets_consumed", "ended_at", "deadline"],
+                include=[
+                    "id",
+                    "office",
+                    "member",
+                    "status",
+                    "tickets_consumed",
+                    "ended_at",
+                    "deadline",
+                ],
                 name="stay_started_report_cover",
             ),
         ]

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='stay',
-            index=models.Index(fields=['started_at'], include=('office', 'member', 'status', 'tickets_consumed', 'ended_at', 'deadline'), name='stay_started_report_cover'),
+            index=models.Index(fields=['started_at'], include=('id', 'office', 'member', 'status', 'tickets_consumed', 'ended_at', 'deadline'), name='stay_started_report_cover'),
         ),
     ]
