@@ -1,5 +1,6 @@
 """The rotating door display: a tablet page whose QR code changes every 30 s."""
 
+import io
 from typing import Any
 
 import segno
@@ -13,14 +14,16 @@ def rotating_url(space: Space) -> str:
 
 
 def display_svg(space: Space) -> str:
-    """The current window's QR code as SVG (the page's script reloads it every 30 s)."""
-    return segno.make(rotating_url(space), error="m").svg_inline(scale=8, border=4)
+    """The current window's QR code as an SVG document (the page's script reloads it)."""
+    buffer = io.BytesIO()
+    segno.make(rotating_url(space), error="m").save(buffer, kind="svg", scale=8, border=4)
+    return buffer.getvalue().decode()
 
 
 def display_context(space: Space) -> dict[str, Any]:
     return {
         "space": space,
         "office": space.office,
-        "svg": display_svg(space),
+        "svg": segno.make(rotating_url(space), error="m").svg_inline(scale=8, border=4),
         "seconds": ROTATION_SECONDS,
     }

@@ -58,3 +58,6 @@ def test_the_display_serves_a_fresh_svg_to_its_staff_only(client, rotating, worl
     assert b"<svg" in page.content and b"<script>" not in page.content
     svg = client.get(f"/console/spaces/{rotating.pk}/display.svg")
     assert svg["Content-Type"] == "image/svg+xml" and svg["Cache-Control"] == "no-store"
+    assert b'xmlns="http://www.w3.org/2000/svg"' in svg.content
+    client.force_login(world.other_staff)
+    assert client.get(f"/console/spaces/{rotating.pk}/display.svg").status_code == 404
