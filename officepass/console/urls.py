@@ -13,7 +13,7 @@ app_name = "console"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="console/login.html"),
+        auth_views.LoginView.as_view(template_name="console/login.html", next_page="console:home"),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),

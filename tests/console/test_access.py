@@ -97,3 +97,11 @@ def test_the_owners_reach_every_page_their_role_allows(client, world):
             assert status in (200, 405), (name, role, status)
             checked += 1
     assert checked >= 40
+
+
+def test_staff_sign_in_and_land_on_the_console(client, world):
+    response = client.post(
+        "/console/login/", {"username": world.staff.email, "password": "correct-horse-2026"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    assert client.get("/console/").status_code == 200
