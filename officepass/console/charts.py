@@ -8,7 +8,8 @@ BAR_WIDTH = 16
 
 
 def day_bars(days: list[dict[str, Any]]) -> dict[str, Any]:
-    peak = max((d["checkins"] for d in days), default=0) or 1
+    top = max((d["checkins"] for d in days), default=0)
+    peak = top or 1
     bars = []
     for index, day in enumerate(days):
         height = round(day["checkins"] / peak * CHART_HEIGHT)
@@ -27,7 +28,7 @@ def day_bars(days: list[dict[str, Any]]) -> dict[str, Any]:
         "height": CHART_HEIGHT + 16,
         "bar_width": BAR_WIDTH,
         "label_y": CHART_HEIGHT + 12,
-        "peak": peak,
+        "peak": top,
     }
 
 
