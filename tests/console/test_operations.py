@@ -55,3 +55,22 @@ def test_the_audit_log_filters_by_action_and_actor(client, world):
     client.force_login(world.secretariat)
     page = client.get("/console/audit/?action=trouble_report&actor=alpha-employee").content
     assert b"trouble_report.create" in page and b"stay.check_in" not in page
+
+
+def test_the_secretariat_changes_a_plan_and_a_counted_down_account_cannot_turn_prepaid(
+    client, world
+):
+    from officepass.accounts.models import Plan
+    from tests import factories
+
+    client.force_login(world.secretariat)
+    corporate = Plan.objects.get(code="corporate")
+    client.post(f"/console/members/{world.member.pk}/plan/", {"plan": corporate.pk})
+    world.member.refresh_from_db()
+    assert world.member.plan == corporate
+    assert world.member.ticket_account.postpaid is True
+    individual = factories.plan()
+    client.post(f"/console/members/{world.employee.pk}/plan/", {"plan": individual.pk})
+    world.employee.refresh_from_db()
+    assert world.employee.plan == corporate  # its balance counted usage below zero
+    assert AuditEntry.objects.filter(action="member.plan_change").count() == 1
