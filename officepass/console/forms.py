@@ -75,7 +75,6 @@ class SpaceForm(forms.ModelForm):
             "seat_type",
             "quota",
             "seat_image",
-            "lock_driver",
             "rotating_display",
             "is_active",
         ]
@@ -84,7 +83,6 @@ class SpaceForm(forms.ModelForm):
             "seat_type": _("Seat type"),
             "quota": _("Quota"),
             "seat_image": _("Seat image"),
-            "lock_driver": _("Lock driver"),
             "rotating_display": _("Rotating door display"),
             "is_active": _("Open for members"),
         }
@@ -116,6 +114,25 @@ def check_seat_image(upload: Any) -> None:
         upload.seek(0)
     if kind not in IMAGE_FORMATS:
         raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image."))
+
+
+def _driver_choices() -> list[tuple[str, str]]:
+    from officepass.locks.registry import DRIVERS
+
+    return [(name, name) for name in sorted(DRIVERS)]
+
+
+class LockForm(forms.Form):
+    """A space's lock: driver and its settings (secrets are named by env vars, never stored)."""
+
+    driver = forms.ChoiceField(choices=_driver_choices, label=_("Lock driver"))
+    settings = forms.JSONField(required=False, label=_("Lock settings (JSON)"))
+
+    def clean_settings(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("settings") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Give a JSON object."))
+        return value
 
 
 class RefundForm(forms.Form):

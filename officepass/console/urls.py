@@ -22,6 +22,7 @@ urlpatterns = [
     path("offices/<int:office_id>/", offices.office_edit, name="office"),
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
     path("spaces/<int:space_id>/", offices.space_edit, name="space"),
+    path("spaces/<int:space_id>/lock/", offices.space_lock, name="space-lock"),
     path("spaces/<int:space_id>/poster.pdf", offices.space_poster, name="space-poster"),
     path("spaces/<int:space_id>/reissue/", offices.space_reissue, name="space-reissue"),
     path("spaces/<int:space_id>/display/", offices.space_display, name="space-display"),

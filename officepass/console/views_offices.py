@@ -12,6 +12,8 @@ from officepass.console.access import OFFICE_ROLES, SECRETARIAT, actor, console_
 from officepass.console.poster import poster_pdf, space_checkin_url
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.locks.registry import driver_name
+from officepass.locks.services import lock_configure
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
 
@@ -60,8 +62,39 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("console:space", space_id=space.pk)
-    context = {"space": space, "form": form, "url": space_checkin_url(space)}
+    lock_form = forms.LockForm(
+        initial={"driver": driver_name(space), "settings": space.lock_settings}
+    )
+    context = {
+        "space": space,
+        "form": form,
+        "lock_form": lock_form,
+        "url": space_checkin_url(space),
+    }
     return render(request, "console/space_edit.html", context)
+
+
+@console_view(*OFFICE_ROLES)
+def space_lock(request: HttpRequest, space_id: int) -> HttpResponse:
+    """Assign the space's lock through the locks service (validated, secrets refused, audited)."""
+    space = access.access_space(user=actor(request), space_id=space_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.LockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form."))
+        return redirect("console:space", space_id=space.pk)
+    try:
+        lock_configure(
+            actor=actor(request),
+            space=space,
+            driver=form.cleaned_data["driver"],
+            lock_settings=form.cleaned_data["settings"],
+        )
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": exc.extra})
+    return redirect("console:space", space_id=space.pk)
 
 
 @console_view(*OFFICE_ROLES)

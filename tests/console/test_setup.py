@@ -83,3 +83,20 @@ def test_the_quota_cannot_drop_below_the_seats_in_use(client, world):
     assert response.status_code == 200 and response.context["form"].errors["quota"]
     world.space.refresh_from_db()
     assert (world.space.quota, world.space.in_use) == (2, 1)
+
+
+def test_staff_assign_a_lock_and_a_secret_in_the_settings_is_refused(client, world):
+    client.force_login(world.staff)
+    url = f"/console/spaces/{world.space.pk}/lock/"
+    client.post(url, {"driver": "simulator", "settings": '{"mode": "offline"}'})
+    world.space.refresh_from_db()
+    assert (world.space.lock_driver, world.space.lock_settings) == (
+        "simulator",
+        {"mode": "offline"},
+    )
+    assert AuditEntry.objects.filter(action="lock.configured").count() == 1
+    client.post(url, {"driver": "simulator", "settings": '{"api_token": "s3cr3t"}'})
+    client.post(url, {"driver": "no-such-driver", "settings": "{}"})
+    world.space.refresh_from_db()
+    assert world.space.lock_settings == {"mode": "offline"}
+    assert AuditEntry.objects.filter(action="lock.configured").count() == 1
