@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from officepass.accounts.models import Plan
+from officepass.accounts.models import Company, Plan
 from officepass.offices import hours
 from officepass.offices.models import Office, Space
 from officepass.support.models import TroubleReport
@@ -133,6 +133,13 @@ class LockForm(forms.Form):
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Give a JSON object."))
         return value
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name", "code", "plan"]
+        labels = {"name": _("Name"), "code": _("Company code"), "plan": _("Plan")}
 
 
 class RefundForm(forms.Form):

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Sum
 
-from officepass.accounts.models import Plan, User
+from officepass.accounts.models import Company, Plan, User
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office, Space
@@ -106,3 +106,11 @@ def member_cap_set(*, actor: User, member: User, cap: int | None) -> User:
         member.save(update_fields=["monthly_ticket_cap"])
         audit(actor=actor, action="member.cap_set", target=member, **data)
     return member
+
+
+def company_create(*, actor: User, name: str, code: str, plan: Plan) -> Company:
+    """A corporate customer; employees join with its 16-digit code (unique, CHECKed)."""
+    with transaction.atomic():
+        company = Company.objects.create(name=name, code=code, plan=plan)
+        audit(actor=actor, action="company.create", target=company, code=code, plan=plan.pk)
+    return company

@@ -105,7 +105,12 @@ def company_list(request: HttpRequest) -> HttpResponse:
     companies = Company.objects.select_related("plan").order_by("name")
     if not user.is_staff:
         companies = companies.filter(pk=user.company_id or 0)
-    return render(request, "console/company_list.html", {"companies": companies})
+    form = forms.CompanyForm(request.POST or None) if user.is_staff else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        services.company_create(actor=user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("console:companies")
+    return render(request, "console/company_list.html", {"companies": companies, "form": form})
 
 
 @console_view(SECRETARIAT, COMPANY)

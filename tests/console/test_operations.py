@@ -74,3 +74,21 @@ def test_the_secretariat_changes_a_plan_and_a_counted_down_account_cannot_turn_p
     world.employee.refresh_from_db()
     assert world.employee.plan == corporate  # its balance counted usage below zero
     assert AuditEntry.objects.filter(action="member.plan_change").count() == 1
+
+
+def test_the_secretariat_opens_a_company_with_a_16_digit_code(client, world):
+    from officepass.accounts.models import Company, Plan
+
+    client.force_login(world.secretariat)
+    plan = Plan.objects.get(code="corporate").pk
+    bad = client.post("/console/companies/", {"name": "X", "code": "123", "plan": plan})
+    assert bad.status_code == 200 and bad.context["form"].errors["code"]
+    taken = {"name": "Y", "code": world.company.code, "plan": plan}
+    assert client.post("/console/companies/", taken).context["form"].errors["code"]
+    ok = client.post("/console/companies/", {"name": "Z", "code": "9" * 16, "plan": plan})
+    assert ok.status_code == 302
+    assert Company.objects.get(code="9" * 16).name == "Z"
+    assert AuditEntry.objects.filter(action="company.create").count() == 1
+    client.force_login(world.admin)  # a corporate admin cannot open companies
+    client.post("/console/companies/", {"name": "W", "code": "8" * 16, "plan": plan})
+    assert not Company.objects.filter(code="8" * 16).exists()
