@@ -142,6 +142,12 @@ class CompanyForm(forms.ModelForm):
         labels = {"name": _("Name"), "code": _("Company code"), "plan": _("Plan")}
 
 
+class RateForm(forms.Form):
+    payout_per_ticket = forms.IntegerField(
+        min_value=0, max_value=1_000_000, label=_("Payout per ticket (yen)")
+    )
+
+
 class RefundForm(forms.Form):
     tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
     reason = forms.CharField(max_length=300, label=_("Reason"))

@@ -9,7 +9,7 @@ from django.db.models import F, Sum
 from officepass.accounts.models import Company, Plan, User
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
-from officepass.offices.models import Office, Space
+from officepass.offices.models import Office, Operator, Space
 from officepass.stays.models import Stay
 from officepass.support.models import TroubleReport
 from officepass.tickets.models import LedgerEntry
@@ -114,3 +114,13 @@ def company_create(*, actor: User, name: str, code: str, plan: Plan) -> Company:
         company = Company.objects.create(name=name, code=code, plan=plan)
         audit(actor=actor, action="company.create", target=company, code=code, plan=plan.pk)
     return company
+
+
+def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator:
+    """The operator's payout per ticket; reports of every month use the current rate."""
+    with transaction.atomic():
+        old = operator.payout_per_ticket
+        operator.payout_per_ticket = rate
+        operator.save(update_fields=["payout_per_ticket"])
+        audit(actor=actor, action="operator.rate_set", target=operator, old=old, new=rate)
+    return operator

@@ -69,4 +69,6 @@ urlpatterns = [
         name="report-office-hours-csv",
     ),
     path("audit/", people.audit_log, name="audit"),
+    path("operators/", people.operator_list, name="operators"),
+    path("operators/<int:operator_id>/rate/", people.operator_rate, name="operator-rate"),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor,
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
 from officepass.locks.models import LockCommand
+from officepass.offices.models import Operator
 from officepass.support.models import TroubleReport
 from officepass.tickets.selectors import balance_of
 from officepass.tickets.services import ticket_grant, ticket_purchase_pack
@@ -145,3 +147,28 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(actor__email__icontains=filters["actor"])
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page, "filters": filters})
+
+
+@console_view(SECRETARIAT)
+def operator_list(request: HttpRequest) -> HttpResponse:
+    """Operators and their payout rate per ticket (the secretariat sets it)."""
+    operators = Operator.objects.annotate(office_count=Count("offices")).order_by("name")
+    return render(request, "console/operator_list.html", {"operators": operators})
+
+
+@console_view(SECRETARIAT)
+def operator_rate(request: HttpRequest, operator_id: int) -> HttpResponse:
+    operator = Operator.objects.filter(pk=operator_id).first()
+    if operator is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.RateForm(request.POST)
+    if form.is_valid():
+        services.operator_rate_set(
+            actor=actor(request), operator=operator, rate=form.cleaned_data["payout_per_ticket"]
+        )
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Check the form."))
+    return redirect("console:operators")

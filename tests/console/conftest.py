@@ -41,6 +41,7 @@ class World:
             "company_id": self.company.pk,
             "member_id": self.employee.pk,
             "action": "grant",
+            "operator_id": self.operator.pk,
         }
 
 

@@ -92,3 +92,20 @@ def test_the_secretariat_opens_a_company_with_a_16_digit_code(client, world):
     client.force_login(world.admin)  # a corporate admin cannot open companies
     client.post("/console/companies/", {"name": "W", "code": "8" * 16, "plan": plan})
     assert not Company.objects.filter(code="8" * 16).exists()
+
+
+def test_the_secretariat_sets_an_operators_rate_and_the_payout_follows(client, world):
+    client.force_login(world.secretariat)
+    client.post(f"/console/operators/{world.operator.pk}/rate/", {"payout_per_ticket": 640})
+    world.operator.refresh_from_db()
+    assert world.operator.payout_per_ticket == 640
+    assert AuditEntry.objects.get(action="operator.rate_set").data == {"old": 500, "new": 640}
+    client.force_login(world.staff)  # staff cannot raise their own rate
+    assert (
+        client.post(
+            f"/console/operators/{world.operator.pk}/rate/", {"payout_per_ticket": 9999}
+        ).status_code
+        == 403
+    )
+    world.operator.refresh_from_db()
+    assert world.operator.payout_per_ticket == 640
