@@ -16,7 +16,9 @@ def rotating_url(space: Space) -> str:
 def display_svg(space: Space) -> str:
     """The current window's QR code as an SVG document (the page's script reloads it)."""
     buffer = io.BytesIO()
-    segno.make(rotating_url(space), error="m").save(buffer, kind="svg", scale=8, border=4)
+    segno.make(rotating_url(space), error="m").save(
+        buffer, kind="svg", scale=8, border=4, omitsize=True
+    )
     return buffer.getvalue().decode()
 
 
@@ -24,6 +26,8 @@ def display_context(space: Space) -> dict[str, Any]:
     return {
         "space": space,
         "office": space.office,
-        "svg": segno.make(rotating_url(space), error="m").svg_inline(scale=8, border=4),
+        "svg": segno.make(rotating_url(space), error="m").svg_inline(
+            scale=8, border=4, omitsize=True
+        ),
         "seconds": ROTATION_SECONDS,
     }

@@ -1,5 +1,7 @@
 """Rotating door display: a code is good in its own 30-s window and the next one only."""
 
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,3 +63,40 @@ def test_the_display_serves_a_fresh_svg_to_its_staff_only(client, rotating, worl
     assert b'xmlns="http://www.w3.org/2000/svg"' in svg.content
     client.force_login(world.other_staff)
     assert client.get(f"/console/spaces/{rotating.pk}/display.svg").status_code == 404
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("zbarimg")),
+    reason="needs Debian's chromium and zbar-tools (scripts/system-deps.sh)",
+)
+def test_the_code_on_the_display_scans_and_dies_after_its_windows(
+    client, rotating, world, tmp_path
+):
+    client.force_login(world.staff)
+    svg = tmp_path / "code.svg"
+    with time_machine.travel(START, tick=False) as clock:
+        svg.write_bytes(client.get(f"/console/spaces/{rotating.pk}/display.svg").content)
+        png = tmp_path / "code.png"
+        chromium, zbarimg = shutil.which("chromium"), shutil.which("zbarimg")
+        assert chromium and zbarimg
+        subprocess.run(  # noqa: S603 (Debian's binaries, fixed arguments)
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--window-size=400,400",
+                f"--screenshot={png}",
+                svg.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        done = subprocess.run(  # noqa: S603
+            [zbarimg, "--raw", "-q", png], capture_output=True, text=True, check=True
+        )
+        code = done.stdout.strip().rsplit("/c/", 1)[1]
+        assert space_for_code(code) == rotating
+        clock.shift(timedelta(seconds=60))
+        assert refused(code) == "invalid_code"
