@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL used by the second test pass and the benchmark (trust auth on 127.0.0.1).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock bench-reports clean messages
+.PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock clean messages
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,7 @@ bench-unlock: install
 	$(BIN)/python benchmarks/unlock_mqtt.py
 
 # Report pages over a year of data for 1,000 offices (PostgreSQL; REPORTS_BENCH_DATABASE_URL).
+.PHONY: bench-reports
 bench-reports: install
 	$(BIN)/python benchmarks/reports.py
 
