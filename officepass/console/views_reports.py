@@ -215,7 +215,16 @@ def report_company(request: HttpRequest, company_id: int) -> HttpResponse:
     company = access.access_company(user=actor(request), company_id=company_id)
     month = _month(request)
     lines = _company_lines(company.pk, month)
-    context = {"company": company, "month": month, "lines": lines, "totals": reports.totals(lines)}
+    days, grid = reports.day_and_hour(month, member__company_id=company.pk)
+    context = {
+        "company": company,
+        "month": month,
+        "lines": lines,
+        "totals": reports.totals(lines),
+        "chart": charts.day_bars(days),
+        "heat": charts.heat_rows(grid),
+        "hours": range(24),
+    }
     return render(request, "console/report_company.html", context)
 
 
