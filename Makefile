@@ -82,6 +82,10 @@ faults: install
 # service is reported, not failed — AUDIT_STRICT=1 to fail). Not part of `make test`.
 audit: install
 	BIN=$(BIN) scripts/audit.sh
+# Report pages over a year of data for 1,000 offices (PostgreSQL; REPORTS_BENCH_DATABASE_URL).
+.PHONY: bench-reports
+bench-reports: install
+	$(BIN)/python benchmarks/reports.py
 
 messages: install
 	cd officepass && ../$(BIN)/python ../manage.py compilemessages

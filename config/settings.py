@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "officepass.support",
     "officepass.demo",
     "officepass.ops",
+    "officepass.console",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads (seat images) go to MEDIA_ROOT; with MEDIA_S3_BUCKET to an S3-compatible bucket
+# (install the `s3` extra: django-storages + boto3; credentials from AWS_* variables).
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+                "region_name": env_str("MEDIA_S3_REGION", "") or None,
+                "querystring_auth": True,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
@@ -176,6 +193,9 @@ SECRETARIAT_EMAIL = env_str("SECRETARIAT_EMAIL", "secretariat@officepass.example
 # Availability event streams: poll period and lifetime (EventSource reconnects).
 STREAM_POLL_SECONDS = float(env_str("STREAM_POLL_SECONDS", "0.5"))
 STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
+
+# Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")

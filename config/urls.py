@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
 
 from officepass.api.v1 import api
@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
     path("admin/", admin.site.urls),
+    path("console/", include("officepass.console.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -82,6 +82,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT)
     is_company_admin = models.BooleanField(default=False)
+    # Set by the corporate admin: tickets this employee may use per calendar month.
+    monthly_ticket_cap = models.PositiveIntegerField(null=True, blank=True)
     operator = models.ForeignKey(
         "offices.Operator",
         null=True,

@@ -31,6 +31,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("You are already checked in. Check out first, then check in here."),
     ),
+    "monthly_cap_reached": (
+        409,
+        _("Your company's monthly limit for you is reached. Ask your company's administrator."),
+    ),
     "office_closed": (409, _("This office is closed now.")),
     "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
     "extension_not_open": (

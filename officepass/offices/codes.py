@@ -1,6 +1,11 @@
 """Door codes: an opaque signed token naming one space and its code version.
 
 Re-issuing a space's code bumps `code_version`, so every older token stops working.
+
+Rotating door displays add a 30-second window index `w` to the token: such a code is accepted
+in its own window and the next one only (so a code shown at the door works for 30–60 s), and
+a space with `rotating_display` accepts only those codes, so a photo is useless later.
+A replay outside the window answers `invalid_code`, like any other dead code.
 """
 
 from django.conf import settings
@@ -19,15 +24,39 @@ def make_code(space_id: int, version: int) -> str:
     return _signer().sign_object({"s": space_id, "v": version}, compress=True)
 
 
-def parse_code(code: str) -> tuple[int, int]:
-    """(space id, version) of a genuine code; `invalid_code` for anything else."""
+ROTATION_SECONDS = 30
+
+
+def window_now() -> int:
+    """Index of the current 30-second window (read through the clock so tests can move it)."""
+    from officepass.core import clock
+
+    return int(clock.now().timestamp()) // ROTATION_SECONDS
+
+
+def make_rotating_code(space_id: int, version: int, window: int | None = None) -> str:
+    data = {"s": space_id, "v": version, "w": window_now() if window is None else window}
+    return _signer().sign_object(data, compress=True)
+
+
+def parse_code_window(code: str) -> tuple[int, int, int | None]:
+    """(space id, version, window or None) of a genuine, current code; else `invalid_code`."""
     if not code or len(code) > 200:
         raise DomainError("invalid_code")
     try:
         data = _signer().unsign_object(code)
-        return int(data["s"]), int(data["v"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        space_id, version, window = int(data["s"]), int(data["v"]), data.get("w")
+    except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DomainError("invalid_code") from exc
+    if window is not None and (not isinstance(window, int) or window_now() - window not in (0, 1)):
+        raise DomainError("invalid_code")
+    return space_id, version, window
+
+
+def parse_code(code: str) -> tuple[int, int]:
+    """(space id, version) of a genuine code; `invalid_code` for anything else."""
+    space_id, version, _ = parse_code_window(code)
+    return space_id, version
 
 
 def checkin_url(code: str) -> str:

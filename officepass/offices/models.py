@@ -90,6 +90,10 @@ class Space(models.Model):
     seat_image = models.FileField(upload_to=seat_image_path, blank=True)
     # Bumped on re-issue: older codes stop working.
     code_version = models.PositiveIntegerField(default=1)
+    # A tablet at the door shows a code that changes every 30 s; printed codes stop working.
+    rotating_display = models.BooleanField(
+        default=False, help_text=_("Only the rotating door display's codes are accepted.")
+    )
     lock_driver = models.CharField(max_length=32, blank=True)
     lock_settings = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)

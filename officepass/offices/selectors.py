@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from officepass.core.errors import DomainError
-from officepass.offices.codes import parse_code
+from officepass.offices.codes import parse_code_window
 from officepass.offices.models import Office, Space
 
 EARTH_RADIUS_M = 6_371_000
@@ -29,13 +29,13 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def space_for_code(code: str) -> Space:
     """The active space a door code names; `invalid_code` if forged, re-issued or retired."""
-    space_id, version = parse_code(code)
+    space_id, version, window = parse_code_window(code)
     space = (
         Space.objects.select_related("office", "office__operator")
         .filter(pk=space_id, code_version=version, is_active=True, office__is_active=True)
         .first()
     )
-    if space is None:
+    if space is None or (space.rotating_display and window is None):
         raise DomainError("invalid_code")
     return space
 

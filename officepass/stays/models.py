@@ -38,6 +38,20 @@ class Stay(models.Model):
             models.Index(fields=["space", "status"]),
             models.Index(fields=["member", "-started_at"]),
             models.Index(fields=["office", "started_at"]),
+            # Monthly reports read a month of stays from this index alone (PostgreSQL).
+            models.Index(
+                fields=["started_at"],
+                include=[
+                    "id",
+                    "office",
+                    "member",
+                    "status",
+                    "tickets_consumed",
+                    "ended_at",
+                    "deadline",
+                ],
+                name="stay_started_report_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

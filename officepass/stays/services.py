@@ -25,6 +25,7 @@ from officepass.offices.models import Space
 from officepass.offices.selectors import nearby_free, space_for_code
 from officepass.stays import rules
 from officepass.stays.models import AvailabilityChange, Stay
+from officepass.tickets.caps import monthly_cap_check
 from officepass.tickets.cycles import member_cycle_roll
 from officepass.tickets.services import ticket_account_ensure, ticket_consume
 
@@ -113,6 +114,7 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
         office, minutes, start=now, now=now, past_closing="invalid_duration"
     )
     member_cycle_roll(member=member)
+    monthly_cap_check(member, rules.tickets_for(minutes, office.unit_minutes))
     if not lock_is_online(space):
         raise DomainError(
             "lock_unavailable", nearby=nearby_free(office=office, seat_type=space.seat_type)
@@ -215,6 +217,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
         office, minutes, start=stay.deadline, now=now, past_closing="office_closing"
     )
     tickets = rules.tickets_for(minutes, office.unit_minutes)
+    monthly_cap_check(member, tickets)
     if _uses_tickets_for_extension(member):
         _precheck_balance(member, tickets)
     with transaction.atomic():

@@ -1,0 +1,74 @@
+"""Console URLs. Every view is wrapped in access.console_view and fetches through access_*;
+tests/console/test_access.py walks this list, so a page without a check fails it."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from officepass.console import views_offices as offices
+from officepass.console import views_people as people
+from officepass.console import views_reports as reports
+
+app_name = "console"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="console/login.html", next_page="console:home"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("", offices.home, name="home"),
+    path("offices/", offices.office_list, name="offices"),
+    path("offices/<int:office_id>/", offices.office_edit, name="office"),
+    path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
+    path("spaces/<int:space_id>/", offices.space_edit, name="space"),
+    path("spaces/<int:space_id>/lock/", offices.space_lock, name="space-lock"),
+    path("spaces/<int:space_id>/poster.pdf", offices.space_poster, name="space-poster"),
+    path("spaces/<int:space_id>/reissue/", offices.space_reissue, name="space-reissue"),
+    path("spaces/<int:space_id>/display/", offices.space_display, name="space-display"),
+    path("spaces/<int:space_id>/display.svg", offices.space_display_svg, name="space-display-svg"),
+    path("stays/<int:stay_id>/", offices.stay_detail, name="stay"),
+    path("stays/<int:stay_id>/force-checkout/", offices.stay_force, name="stay-force"),
+    path("stays/<int:stay_id>/refund/", offices.stay_refund, name="stay-refund"),
+    path("trouble/", people.trouble_list, name="troubles"),
+    path("trouble/<int:report_id>/", people.trouble_detail, name="trouble"),
+    path("members/", people.member_list, name="members"),
+    path("members/<int:member_id>/", people.member_detail, name="member"),
+    path("members/<int:member_id>/cap/", people.member_cap, name="member-cap"),
+    path("members/<int:member_id>/<str:action>/", people.member_action, name="member-action"),
+    path("companies/", people.company_list, name="companies"),
+    path("companies/<int:company_id>/", reports.report_company, name="company-report"),
+    path("companies/<int:company_id>/usage.csv", reports.report_company_csv, name="company-csv"),
+    path(
+        "companies/<int:company_id>/stays.csv",
+        reports.report_company_stays_csv,
+        name="company-stays-csv",
+    ),
+    path("reports/", reports.report_month, name="reports"),
+    path("reports/offices.csv", reports.report_offices_csv, name="reports-offices-csv"),
+    path("reports/operators.csv", reports.report_operators_csv, name="reports-operators-csv"),
+    path("reports/offices/<int:office_id>/", reports.report_office, name="report-office"),
+    path(
+        "reports/offices/<int:office_id>/stays/",
+        reports.report_office_stays,
+        name="report-office-stays",
+    ),
+    path(
+        "reports/offices/<int:office_id>/stays.csv",
+        reports.report_office_stays_csv,
+        name="report-office-stays-csv",
+    ),
+    path(
+        "reports/offices/<int:office_id>/days.csv",
+        reports.report_office_days_csv,
+        name="report-office-days-csv",
+    ),
+    path(
+        "reports/offices/<int:office_id>/hours.csv",
+        reports.report_office_hours_csv,
+        name="report-office-hours-csv",
+    ),
+    path("audit/", people.audit_log, name="audit"),
+    path("operators/", people.operator_list, name="operators"),
+    path("operators/<int:operator_id>/rate/", people.operator_rate, name="operator-rate"),
+]

@@ -1,0 +1,212 @@
+"""Console pages for offices: set-up, door posters and codes, live occupancy."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from officepass.console import access, forms, services
+from officepass.console.access import OFFICE_ROLES, SECRETARIAT, actor, console_view
+from officepass.console.poster import poster_pdf, space_checkin_url
+from officepass.core import clock
+from officepass.core.errors import DomainError
+from officepass.locks.registry import driver_name
+from officepass.locks.services import lock_configure
+from officepass.stays.models import Stay
+from officepass.stays.services import stay_force_checkout
+
+
+@console_view(*OFFICE_ROLES, access.COMPANY)
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/home.html", {"roles": access.roles_of(request.user)})
+
+
+@console_view(*OFFICE_ROLES)
+def office_list(request: HttpRequest) -> HttpResponse:
+    offices = access.offices_visible(actor(request)).order_by("operator__name", "name")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        offices = offices.filter(name__icontains=query)
+    return render(request, "console/office_list.html", {"offices": offices[:500], "q": query})
+
+
+@console_view(*OFFICE_ROLES)
+def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
+    office = access.access_office(user=actor(request), office_id=office_id)
+    form = forms.OfficeForm(request.POST or None, instance=office)
+    if request.method == "POST" and form.is_valid():
+        services.office_update(
+            actor=actor(request), office=form.save(commit=False), changed=form.changed_data
+        )
+        messages.success(request, _("Saved."))
+        return redirect("console:office", office_id=office.pk)
+    spaces = office.spaces.order_by("name")
+    return render(
+        request, "console/office_edit.html", {"office": office, "form": form, "spaces": spaces}
+    )
+
+
+@console_view(*OFFICE_ROLES)
+def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = access.access_space(user=actor(request), space_id=space_id)
+    form = forms.SpaceForm(request.POST or None, request.FILES or None, instance=space)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.space_update(
+                actor=actor(request), space=form.save(commit=False), changed=form.changed_data
+            )
+        except DomainError:
+            form.add_error("quota", _("The quota cannot be below the seats in use now."))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("console:space", space_id=space.pk)
+    lock_form = forms.LockForm(
+        initial={"driver": driver_name(space), "settings": space.lock_settings}
+    )
+    context = {
+        "space": space,
+        "form": form,
+        "lock_form": lock_form,
+        "url": space_checkin_url(space),
+    }
+    return render(request, "console/space_edit.html", context)
+
+
+@console_view(*OFFICE_ROLES)
+def space_lock(request: HttpRequest, space_id: int) -> HttpResponse:
+    """Assign the space's lock through the locks service (validated, secrets refused, audited)."""
+    space = access.access_space(user=actor(request), space_id=space_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.LockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form."))
+        return redirect("console:space", space_id=space.pk)
+    try:
+        lock_configure(
+            actor=actor(request),
+            space=space,
+            driver=form.cleaned_data["driver"],
+            lock_settings=form.cleaned_data["settings"],
+        )
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": exc.extra})
+    return redirect("console:space", space_id=space.pk)
+
+
+@console_view(*OFFICE_ROLES)
+def space_poster(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = access.access_space(user=actor(request), space_id=space_id)
+    response = HttpResponse(poster_pdf(space), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="poster-space-{space.pk}.pdf"'
+    return response
+
+
+@console_view(*OFFICE_ROLES)
+def space_reissue(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = access.access_space(user=actor(request), space_id=space_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.space_code_reissue(actor=actor(request), space=space)
+    messages.success(
+        request, _("A new code was issued. Print the new poster: the old one is void.")
+    )
+    return redirect("console:space", space_id=space.pk)
+
+
+@console_view(*OFFICE_ROLES)
+def occupancy(request: HttpRequest, office_id: int) -> HttpResponse:
+    office = access.access_office(user=actor(request), office_id=office_id)
+    stays = (
+        Stay.objects.filter(office=office, status=Stay.Status.ACTIVE)
+        .select_related("member", "space")
+        .order_by("space__name", "deadline")
+    )
+    context = {
+        "office": office,
+        "spaces": office.spaces.order_by("name"),
+        "stays": stays,
+        "now": clock.now(),
+        "refund_form": forms.RefundForm(),
+        "force_form": forms.ForceCheckoutForm(),
+    }
+    return render(request, "console/occupancy.html", context)
+
+
+def _stay_action(request: HttpRequest, stay_id: int, form_class: type) -> tuple[Any, Any, Any]:
+    stay = access.access_stay(user=actor(request), stay_id=stay_id)
+    if request.method != "POST":
+        return stay, None, HttpResponseNotAllowed(["POST"])
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form: a reason is required."))
+        return stay, None, redirect("console:stay", stay_id=stay.pk)
+    return stay, form, None
+
+
+@console_view(*OFFICE_ROLES)
+def stay_force(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay, form, response = _stay_action(request, stay_id, forms.ForceCheckoutForm)
+    if response is not None:
+        return response
+    try:
+        stay_force_checkout(
+            actor=actor(request), stay_id=stay.pk, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The stay was checked out."))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("console:stay", stay_id=stay.pk)
+
+
+@console_view(*OFFICE_ROLES)
+def stay_refund(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay, form, response = _stay_action(request, stay_id, forms.RefundForm)
+    if response is not None:
+        return response
+    try:
+        services.stay_refund(actor=actor(request), stay=stay, **form.cleaned_data)
+        messages.success(request, _("The tickets were refunded."))
+    except DomainError:
+        messages.error(request, _("A stay cannot be refunded more tickets than it took."))
+    return redirect("console:stay", stay_id=stay.pk)
+
+
+@console_view(SECRETARIAT, access.OPERATOR)
+def space_display(request: HttpRequest, space_id: int) -> HttpResponse:
+    from officepass.console.rotating import display_context
+
+    space = access.access_space(user=actor(request), space_id=space_id)
+    return render(request, "console/display.html", display_context(space))
+
+
+@console_view(SECRETARIAT, access.OPERATOR)
+def space_display_svg(request: HttpRequest, space_id: int) -> HttpResponse:
+    from officepass.console.rotating import display_svg
+
+    space = access.access_space(user=actor(request), space_id=space_id)
+    response = HttpResponse(display_svg(space), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@console_view(*OFFICE_ROLES)
+def stay_detail(request: HttpRequest, stay_id: int) -> HttpResponse:
+    """One stay with its ledger entries, lock commands and audit rows (refund, force out)."""
+    from officepass.core.models import AuditEntry
+    from officepass.locks.models import LockCommand
+
+    stay = access.access_stay(user=actor(request), stay_id=stay_id)
+    context = {
+        "stay": stay,
+        "entries": stay.ledger_entries.order_by("effective_at", "id"),
+        "commands": LockCommand.objects.filter(stay=stay).order_by("id"),
+        "audit": AuditEntry.objects.filter(target_type="stays.stay", target_id=str(stay.pk)),
+        "refund_form": forms.RefundForm(),
+        "force_form": forms.ForceCheckoutForm(),
+        "running": stay.status == Stay.Status.ACTIVE and stay.deadline > clock.now(),
+    }
+    return render(request, "console/stay.html", context)

@@ -1,0 +1,83 @@
+"""Two tenants side by side: operator/company ALPHA (the owner) and BRAVO (the outsider)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from officepass.accounts.models import Company, User
+from officepass.offices.models import Office, Operator, Space
+from officepass.stays.models import Stay
+from officepass.stays.services import stay_check_in
+from officepass.support.models import TroubleReport
+from officepass.support.services import trouble_report_create
+from tests import factories
+
+MARKERS = ("ALPHA-OFFICE", "ALPHA-SPACE", "alpha-employee", "ALPHA-COMPANY", "ALPHA-OPERATOR")
+
+
+@dataclass
+class World:
+    operator: Operator
+    office: Office
+    space: Space
+    company: Company
+    employee: User
+    stay: Stay
+    report: TroubleReport
+    secretariat: User
+    staff: User
+    admin: User
+    member: User
+    other_staff: User
+    other_admin: User
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "office_id": self.office.pk,
+            "space_id": self.space.pk,
+            "stay_id": self.stay.pk,
+            "report_id": self.report.pk,
+            "company_id": self.company.pk,
+            "member_id": self.employee.pk,
+            "action": "grant",
+            "operator_id": self.operator.pk,
+        }
+
+
+def _user(email: str, **extra: Any) -> User:
+    return User.objects.create_user(email, factories.PASSWORD, **extra)
+
+
+@pytest.fixture
+def world(db) -> World:
+    operator = Operator.objects.create(name="ALPHA-OPERATOR", payout_per_ticket=500)
+    office = factories.office("ALPHA-OFFICE", operator=operator)
+    space = factories.space(office, name="ALPHA-SPACE")
+    bravo = Operator.objects.create(name="BRAVO-OPERATOR", payout_per_ticket=400)
+    factories.space(factories.office("BRAVO-OFFICE", operator=bravo), name="BRAVO-SPACE")
+    plan = factories.corporate_plan()
+    company = Company.objects.create(name="ALPHA-COMPANY", code="1111222233334444", plan=plan)
+    other = Company.objects.create(name="BRAVO-COMPANY", code="5555666677778888", plan=plan)
+    employee = factories.corporate_member("alpha-employee@example.com")
+    User.objects.filter(pk=employee.pk).update(company=company)
+    employee.refresh_from_db()
+    stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
+    report = trouble_report_create(
+        member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
+    )
+    return World(
+        operator=operator,
+        office=office,
+        space=space,
+        company=company,
+        employee=employee,
+        stay=stay,
+        report=report,
+        secretariat=_user("secretariat@example.com", is_staff=True),
+        staff=_user("alpha-staff@example.com", operator=operator),
+        admin=_user("alpha-admin@example.com", company=company, is_company_admin=True),
+        member=factories.member("plain-member@example.com"),
+        other_staff=_user("bravo-staff@example.com", operator=bravo),
+        other_admin=_user("bravo-admin@example.com", company=other, is_company_admin=True),
+    )
