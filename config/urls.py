@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
 
 from officepass.api.v1 import api
-from officepass.offices.views import checkin_landing
+from officepass.web.views.checkin import checkin_landing
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
     path("admin/", admin.site.urls),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("", include("officepass.web.urls")),
 ]

@@ -26,8 +26,8 @@ def _too_many_failures(email: str) -> bool:
     return failures >= settings.LOGIN_MAX_FAILURES
 
 
-def token_create_for_login(*, email: str, password: str) -> tuple[str, ApiToken]:
-    """Check the password (throttled per e-mail) and issue a new bearer token."""
+def user_authenticate(*, email: str, password: str) -> User:
+    """Check the password, throttled per e-mail (API tokens and web sign-in alike)."""
     email = (email or "").strip().lower()
     if _too_many_failures(email):
         raise DomainError("too_many_attempts")
@@ -35,6 +35,12 @@ def token_create_for_login(*, email: str, password: str) -> tuple[str, ApiToken]
     if not isinstance(user, User):
         LoginFailure.objects.create(email=email, created_at=clock.now())
         raise DomainError("invalid_credentials")
+    return user
+
+
+def token_create_for_login(*, email: str, password: str) -> tuple[str, ApiToken]:
+    """Check the password (throttled per e-mail) and issue a new bearer token."""
+    user = user_authenticate(email=email, password=password)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
