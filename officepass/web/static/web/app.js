@@ -77,7 +77,7 @@
   // Live availability: server-sent events from /api/v1/availability/stream.
   var stream = null;
   function label(remaining) {
-    if (remaining >= 2) return (body.getAttribute("data-l-available") || "%(n)d").replace("%(n)d", remaining);
+    if (remaining >= 2) return (body.getAttribute("data-l-available") || "") + " " + remaining;
     return remaining === 1 ? body.getAttribute("data-l-one") : body.getAttribute("data-l-full");
   }
   function paint(space) {
