@@ -6,6 +6,8 @@ too (officepass.core.clock.now()), with no test-only endpoint in the application
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,17 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+    wait_for_requests_to_end()
+
+
+def wait_for_requests_to_end(timeout: float = 5.0) -> None:
+    """Let the server's event streams notice their closed pages before the database goes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [t for t in threading.enumerate() if "process_request_thread" in t.name]
+        if not busy:
+            return
+        time.sleep(0.1)
 
 
 def sign_in(page: Any, email: str, password: str) -> None:
