@@ -107,8 +107,7 @@ def space_rows(spaces: list[Space]) -> list[dict[str, Any]]:
 
 def office_rows(found: list[tuple[Office, float | None]]) -> list[dict[str, Any]]:
     return [
-        {"office": o, "distance_m": d, "spaces": space_rows(list(o.spaces.all()))}
-        for o, d in found
+        {"office": o, "distance_m": d, "spaces": space_rows(list(o.spaces.all()))} for o, d in found
     ]
 
 

@@ -10,12 +10,12 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from officepass.accounts.models import User
 from officepass.demo.services import load_demo
 from officepass.offices.codes import make_code
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
-from officepass.accounts.models import User
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -73,7 +73,9 @@ def test_a_member_goes_through_the_whole_stay_and_a_watcher_sees_the_seat_freed(
         clock.move_to(stay.deadline - timedelta(minutes=10))
         page.reload()
         expect(page.locator("#extend-form")).to_be_visible()
-        two_hours = page.locator("#extend-form label.option", has=page.locator("input[value='120']"))
+        two_hours = page.locator(
+            "#extend-form label.option", has=page.locator("input[value='120']")
+        )
         expect(two_hours.locator(".opt-cost")).to_have_text("1 枚")
         expect(two_hours.locator(".opt-after")).to_contain_text("7")
         two_hours.click()

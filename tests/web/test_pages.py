@@ -150,7 +150,10 @@ def test_a_short_balance_and_a_closed_office_are_refused_with_nearby_offices(cli
     response = client.post(f"/c/{f.code_for(f.space(office, name='B'))}", {"minutes": "120"})
     assert response.status_code == 409
     assert "insufficient_tickets" in response.content.decode()
-    closed = f.office("H1T 新宿", opening_hours={d: None for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    closed = f.office(
+        "H1T 新宿",
+        opening_hours={d: None for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    )
     html = page(client, f"/c/{f.code_for(f.space(closed))}")
     assert 'data-code="office_closed"' in html and "H1T 錦糸町" in html
 
@@ -216,7 +219,11 @@ def test_door_trouble_on_exit_shows_the_help_desk_and_files_a_report(client, mem
         )
         assert 'id="report-sent"' in response.content.decode()
         report = TroubleReport.objects.get()
-        assert (report.kind, report.stay_id, report.member_id) == ("exit_unlock", stay.pk, member.pk)
+        assert (report.kind, report.stay_id, report.member_id) == (
+            "exit_unlock",
+            stay.pk,
+            member.pk,
+        )
         response = client.post("/trouble", {"kind": "exit_unlock", "stay": stay.pk, "message": " "})
         assert response.status_code == 400 and TroubleReport.objects.count() == 1
 

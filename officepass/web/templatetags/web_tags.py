@@ -6,7 +6,7 @@ register = template.Library()
 
 @register.filter
 def distance(metres: float | None) -> str:
-    """"350 m" or "1.2 km" for a distance in metres; empty when unknown."""
+    """ "350 m" or "1.2 km" for a distance in metres; empty when unknown."""
     if metres is None:
         return ""
     if metres < 1000:

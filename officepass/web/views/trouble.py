@@ -24,10 +24,13 @@ def _int(raw: str | None) -> int | None:
 def trouble(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
     data = request.POST if request.method == "POST" else request.GET
-    kind = data.get("kind") if data.get("kind") in KINDS else "entry_unlock"
-    stay_id = _int(data.get("stay"))
-    stay = Stay.objects.select_related("office", "space").filter(pk=stay_id, member=member).first()
-    office = stay.office if stay else Office.objects.filter(pk=_int(data.get("office"))).first()
+    kind = str(data.get("kind")) if data.get("kind") in KINDS else "entry_unlock"
+    stay_id, office_id = _int(data.get("stay")), _int(data.get("office"))
+    stays = Stay.objects.select_related("office", "space").filter(member=member)
+    stay = stays.filter(pk=stay_id).first() if stay_id else None
+    office = stay.office if stay else None
+    if office is None and office_id:
+        office = Office.objects.filter(pk=office_id).first()
     context: dict[str, Any] = {"kind": kind, "stay": stay, "office": office, "error": None}
     if office is not None and kind == "entry_unlock":
         seat_type = stay.space.seat_type if stay else "open"
