@@ -77,16 +77,16 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def make(locale: str = "ja-JP", **options: Any) -> Any:
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=1,
-            is_mobile=True,
-            has_touch=True,
-            locale=locale,
-            service_workers="block",
-            **options,
-        )
+        settings: dict[str, Any] = {
+            "base_url": live_server.url,
+            "viewport": {"width": 360, "height": 740},
+            "device_scale_factor": 1,
+            "is_mobile": True,
+            "has_touch": True,
+            "locale": locale,
+            "service_workers": "block",
+        }
+        context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -243,3 +243,30 @@ def test_the_pwa_manifest_and_service_worker_are_served_at_the_root(client):
     response = client.get("/sw.js")
     assert response["Content-Type"] == "application/javascript"
     assert response["Service-Worker-Allowed"] == "/"
+
+
+def test_a_jammed_lock_is_explained_with_the_help_desk_and_a_way_to_report(client, member):
+    with time_machine.travel(NOON_TOKYO, tick=False):
+        office = f.office("H1T 両国", help_desk_phone="03-5555-1000")
+        space = f.space(office, lock_driver="simulator", lock_settings={"mode": "jammed"})
+        f.space(f.office("H1T 錦糸町", lat=35.69, lng=139.81))
+        stay = stay_check_in(member=member, code=f.code_for(space), minutes=120)
+        response = client.post(f"/stays/{stay.pk}/unlock")
+        html = response.content.decode()
+        assert response.status_code == 503 and 'data-code="lock_unavailable"' in html
+        assert "jammed" in html and "tel:03-5555-1000" in html and "H1T 錦糸町" in html
+        assert f"/trouble?kind=entry_unlock&amp;stay={stay.pk}" in html
+        response = client.post(f"/stays/{stay.pk}/unlock", {"then": "checkout"})
+        assert 'id="checkout-confirm"' in response.content.decode()  # can still check out
+
+
+def test_door_trouble_on_entry_cancels_and_refunds_when_the_door_never_opened(client, member):
+    with time_machine.travel(NOON_TOKYO, tick=False):
+        space = f.space(lock_driver="simulator", lock_settings={"mode": "jammed"})
+        stay = stay_check_in(member=member, code=f.code_for(space), minutes=240)
+        client.post(f"/stays/{stay.pk}/unlock")
+        assert "チケットを返却" in page(client, f"/trouble?kind=entry_unlock&stay={stay.pk}")
+        html = client.post(f"/stays/{stay.pk}/recover").content.decode()
+        assert "チェックインを取り消し" in html
+        stay.refresh_from_db()
+        assert stay.status == "cancelled" and balance_of(member) == 10

@@ -1,0 +1,70 @@
+"""The installable app offline, and every main screen usable at 360 px and on a desktop."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from officepass.stays.services import stay_check_in
+from tests import factories as f
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_current_stays_deadline_stays_visible_offline(new_page):
+    with time_machine.travel(datetime.now(UTC), tick=True):
+        member = f.member("offline@example.com")
+        space = f.space(f.office("H1T 両国"), name="オープン席")
+        stay = stay_check_in(member=member, code=f.code_for(space), minutes=120)
+        page = new_page(service_workers="allow")
+        page.goto(f"/stays/{stay.pk}")
+        sign_in(page, "offline@example.com", f.PASSWORD)
+        deadline = page.locator("#deadline").inner_text()
+        assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now through the worker, which keeps a copy
+        expect(page.locator("#deadline")).to_have_text(deadline)
+        page.context.set_offline(True)
+        page.reload()
+        expect(page.locator("#stay-office")).to_have_text("H1T 両国")
+        expect(page.locator("#deadline")).to_have_text(deadline)
+        page.goto("/history")  # never visited: the offline page, with the kept deadline
+        expect(page.locator("#offline-deadline")).to_have_text(deadline)
+        expect(page.locator("#offline-space")).to_have_text("オープン席")
+        page.context.set_offline(False)
+
+
+SCREENS = ["/", "/offices", "/checkin", "/tickets", "/history", "/trouble?kind=exit_unlock"]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_main_screen_fits_the_width_and_labels_every_field(new_page, width):
+    with time_machine.travel(datetime.now(UTC), tick=True):
+        office = f.office("H1T 両国")
+        space = f.space(office, name="オープン席")
+        f.member("a11y@example.com")
+        page = new_page(viewport={"width": width, "height": 800})
+        page.goto("/signin")
+        sign_in(page, "a11y@example.com", f.PASSWORD)
+        screens = [*SCREENS, f"/offices/{office.pk}", f"/c/{f.code_for(space)}"]
+        for url in screens:
+            page.goto(url)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, url
+            unlabeled = page.evaluate(
+                """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                                 && !el.closest('label'))
+                   .map(el => el.name || el.id)"""
+            )
+            assert unlabeled == [], (url, unlabeled)
+            small = page.evaluate(
+                """[...document.querySelectorAll('main a.button, main button, nav.tabs a')]
+                   .filter(el => el.offsetParent && el.getBoundingClientRect().height < 44)
+                   .map(el => el.textContent.trim())"""
+            )
+            assert small == [], (url, small)
+        # The first Tab lands on the skip link, the next on the header.
+        page.goto("/")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
