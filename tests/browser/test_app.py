@@ -68,3 +68,20 @@ def test_every_main_screen_fits_the_width_and_labels_every_field(new_page, width
         page.goto("/")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "skip"
+
+
+def test_the_map_view_shows_a_marker_per_office_and_the_list_still_works(
+    new_page, live_server, settings
+):
+    # Tiles from this server (a static image), so the test never reaches the internet.
+    settings.MAP_TILE_URL = live_server.url + "/static/web/icon-192.png?z={z}&x={x}&y={y}"
+    for name, lat, lng in (("H1T 両国", 35.6959, 139.7932), ("H1T 錦糸町", 35.6968, 139.8145)):
+        f.space(f.office(name, lat=lat, lng=lng))
+    f.member("map@example.com")
+    page = new_page()
+    page.goto("/offices?view=map")
+    sign_in(page, "map@example.com", f.PASSWORD)
+    expect(page.locator("#map .leaflet-marker-icon")).to_have_count(2)
+    page.locator("#map .leaflet-marker-icon").first.click()
+    expect(page.locator(".leaflet-popup-content a")).to_have_count(1)
+    expect(page.locator("#office-list .office-card")).to_have_count(2)

@@ -270,3 +270,21 @@ def test_door_trouble_on_entry_cancels_and_refunds_when_the_door_never_opened(cl
         assert "チェックインを取り消し" in html
         stay.refresh_from_db()
         assert stay.status == "cancelled" and balance_of(member) == 10
+
+
+def test_stay_office_and_check_in_screens_are_csp_safe_too(client, member):
+    with time_machine.travel(NOON_TOKYO, tick=False):
+        stay = _stay(member)
+        other = f.space(f.office("H1T 錦糸町"))
+        urls = [
+            f"/stays/{stay.pk}",
+            f"/stays/{stay.pk}/checkout",
+            f"/offices/{stay.office_id}",
+            f"/c/{f.code_for(other)}",
+            f"/trouble?kind=entry_unlock&stay={stay.pk}",
+        ]
+        for url in urls:
+            html = page(client, url)
+            assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", html), url
+            assert not re.search(r"\s(style|on[a-z]+)=", html), url
+            assert html.count("csrfmiddlewaretoken") >= html.count('method="post"'), url

@@ -23,8 +23,20 @@
     }
   });
   document.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute("data-signout")) {
+      // A shared phone keeps nothing of the member: the offline copies and the kept stay go.
+      try { localStorage.removeItem("officepass.stay"); } catch (e) { /* ignore */ }
+      if (window.caches) caches.keys().then(function (keys) { keys.forEach(function (k) { caches.delete(k); }); });
+    }
     var button = event.target.querySelector("button[type=submit]");
     if (button) setTimeout(function () { button.disabled = true; }, 0);  // no double taps
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;  // back from the next page: the buttons work again
+    Array.prototype.forEach.call(document.querySelectorAll("button[type=submit][disabled]"), function (b) {
+      if (!b.hasAttribute("data-keep-disabled")) b.disabled = false;
+    });
   });
 
   // Countdown to the checkout deadline, from the server's clock (phones' clocks drift).
