@@ -1,5 +1,6 @@
 """The installable app offline, and every main screen usable at 360 px and on a desktop."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -85,3 +86,18 @@ def test_the_map_view_shows_a_marker_per_office_and_the_list_still_works(
     page.locator("#map .leaflet-marker-icon").first.click()
     expect(page.locator(".leaflet-popup-content a")).to_have_count(1)
     expect(page.locator("#office-list .office-card")).to_have_count(2)
+
+
+def test_the_finder_sorts_by_the_phones_location_when_it_is_shared(new_page):
+    for name, lat, lng in (("H1T 横浜", 35.4658, 139.6223), ("H1T 両国", 35.6959, 139.7932)):
+        f.space(f.office(name, lat=lat, lng=lng))
+    f.member("geo@example.com")
+    page = new_page(
+        permissions=["geolocation"], geolocation={"latitude": 35.4660, "longitude": 139.6220}
+    )
+    page.goto("/offices")
+    sign_in(page, "geo@example.com", f.PASSWORD)
+    expect(page).to_have_url(re.compile(r"lat=35\.466"))
+    expect(page.locator("#where")).to_have_text("現在地から近い順")
+    expect(page.locator("#office-list .office-name").first).to_have_text("H1T 横浜")
+    expect(page.locator("#office-list .dist").first).to_contain_text("m")

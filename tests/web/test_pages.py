@@ -288,3 +288,24 @@ def test_stay_office_and_check_in_screens_are_csp_safe_too(client, member):
             assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", html), url
             assert not re.search(r"\s(style|on[a-z]+)=", html), url
             assert html.count("csrfmiddlewaretoken") >= html.count('method="post"'), url
+
+
+def test_extension_without_enough_tickets_is_explained_before_pressing(client):
+    poor = f.member("poor@example.com", tickets=1)
+    client.force_login(poor)
+    with time_machine.travel(NOON_TOKYO, tick=False) as clock:
+        stay = _stay(poor)
+        clock.move_to(stay.deadline - timedelta(minutes=10))
+        html = page(client, f"/stays/{stay.pk}")
+        assert 'data-code="insufficient_tickets"' in html and 'id="extend-button"' not in html
+        response = client.post(f"/stays/{stay.pk}/extend", {"minutes": "120"})
+        assert response.status_code == 409 and "insufficient_tickets" in response.content.decode()
+
+
+def test_the_home_page_lists_offices_nearest_to_the_shared_location(client, member):
+    f.space(f.office("H1T 横浜", lat=35.4658, lng=139.6223))
+    f.space(f.office("H1T 両国", lat=35.6959, lng=139.7932))
+    html = page(client, "/")
+    assert html.index("H1T 両国") < html.index("H1T 横浜")  # from Tokyo Station
+    html = page(client, "/nearest?lat=35.466&lng=139.622")
+    assert html.index("H1T 横浜") < html.index("H1T 両国") and "現在地" in html

@@ -54,6 +54,7 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
     if data["can_extend"]:
         minutes = presenters.extension_minutes(stay, now)
         context["extensions"] = presenters.priced(minutes, stay.office.unit_minutes, wallet)
+        context["extend_affordable"] = any(o["affordable"] for o in context["extensions"])
     context.update(extra)
     return context
 

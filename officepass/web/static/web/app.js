@@ -135,6 +135,13 @@
       }, function () { alert(locate.getAttribute("data-error")); }, { timeout: 10000, maximumAge: 60000 });
     });
   }
+  var finder = document.getElementById("finder");
+  if (finder && !finder.elements.lat.value && !finder.elements.q.value && navigator.permissions && navigator.geolocation) {
+    // Location already allowed: sort by it straight away (once; the URL then carries it).
+    navigator.permissions.query({ name: "geolocation" }).then(function (status) {
+      if (status.state === "granted") locate.click();
+    }).catch(function () { /* no permissions API */ });
+  }
   var wrap = document.getElementById("nearest-wrap");
   if (wrap && navigator.permissions && navigator.geolocation) {
     navigator.permissions.query({ name: "geolocation" }).then(function (status) {
