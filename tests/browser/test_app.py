@@ -1,13 +1,13 @@
 """The installable app offline, and every main screen usable at 360 px and on a desktop."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from officepass.stays.services import stay_check_in
+from officepass.stays.services import stay_check_in, stays_finalize_expired
 from tests import factories as f
 from tests.browser.conftest import sign_in
 
@@ -101,3 +101,24 @@ def test_the_finder_sorts_by_the_phones_location_when_it_is_shared(new_page):
     expect(page.locator("#where")).to_have_text("現在地から近い順")
     expect(page.locator("#office-list .office-name").first).to_have_text("H1T 横浜")
     expect(page.locator("#office-list .dist").first).to_contain_text("m")
+
+
+def test_an_open_page_follows_a_check_in_and_a_forced_checkout_made_elsewhere(new_page):
+    with time_machine.travel(datetime.now(UTC), tick=True) as clock:
+        office = f.office("H1T 両国")
+        space = f.space(office, name="BOX席", seat_type="box", quota=2)
+        f.member("eye@example.com")
+        page = new_page()
+        page.goto(f"/offices/{office.pk}")
+        sign_in(page, "eye@example.com", f.PASSWORD)
+        symbol = page.locator(f"[data-space-id='{space.pk}'] .sym")
+        expect(symbol).to_have_text("○")
+        expect(page.locator("body")).to_have_attribute("data-live", "on")
+        page.evaluate("window.__same = true")
+        stay = stay_check_in(member=f.member("in@example.com"), code=f.code_for(space), minutes=120)
+        expect(symbol).to_have_text("△", timeout=2000)
+        expect(page.locator(f"[data-space-id='{space.pk}'] .txt")).to_have_text("残り1")
+        clock.move_to(stay.deadline + timedelta(seconds=1))
+        assert stays_finalize_expired() == 1  # what the worker does at the deadline
+        expect(symbol).to_have_text("○", timeout=2000)
+        assert page.evaluate("window.__same") is True
