@@ -309,3 +309,19 @@ def test_the_home_page_lists_offices_nearest_to_the_shared_location(client, memb
     assert html.index("H1T 両国") < html.index("H1T 横浜")  # from Tokyo Station
     html = page(client, "/nearest?lat=35.466&lng=139.622")
     assert html.index("H1T 横浜") < html.index("H1T 両国") and "現在地" in html
+
+
+def test_overlong_ids_and_junk_parameters_are_404_or_ignored_never_500(client, member):
+    for url in ("/offices/99999999999999999999", "/stays/99999999999999999999"):
+        assert client.get(url).status_code == 404
+    assert page(client, "/trouble?kind=zzz&stay=99999999999999999999&office=abc")
+    assert page(client, "/nearest?lat=nan&lng=inf")
+
+
+def test_sign_in_is_throttled_per_e_mail_like_the_api(client, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    f.member("slow@example.com")
+    for _ in range(2):
+        client.post("/signin", {"email": "slow@example.com", "password": "bad"})
+    response = client.post("/signin", {"email": "slow@example.com", "password": f.PASSWORD})
+    assert response.status_code == 429 and "too_many_attempts" in response.content.decode()

@@ -52,7 +52,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             translation.activate(user.language)
             return remember_language(HttpResponseRedirect(next_url), user.language)
     context = {"error": error, "email": email, "next": next_url}
-    return render(request, "web/signin.html", context, status=401 if error else 200)
+    return render(request, "web/signin.html", context, status=error.status if error else 200)
 
 
 @require_POST
