@@ -3,7 +3,6 @@ from django.urls import path, register_converter
 from officepass.web.views import account, checkin, pages, pwa, stay, trouble
 
 
-
 class IdConverter:
     """A database id: at most 18 digits, so an overlong number is a 404, not an overflow."""
 
