@@ -72,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if stay is None:
         context.update(_nearest_context(request, member))
     else:
-        context["stay_data"] = stay_out(stay)
+        context["seconds_left"] = max(int((stay.deadline - clock.now()).total_seconds()), 0)
     return render(request, "web/home.html", context)
 
 
