@@ -86,6 +86,17 @@ audit: install
 .PHONY: bench-reports
 bench-reports: install
 	$(BIN)/python benchmarks/reports.py
+# Member web app: phone-size screenshots of the main screens into docs/screenshots/ (Chromium),
+# server time per page with the demo data, and refreshing the vendored npm files.
+.PHONY: screenshots bench-pages vendor-web
+screenshots: install
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser/shots.py
+
+bench-pages: install
+	$(BIN)/python benchmarks/pages.py
+
+vendor-web:
+	bash officepass/web/vendor.sh
 
 messages: install
 	cd officepass && ../$(BIN)/python ../manage.py compilemessages

@@ -1,5 +1,6 @@
 """officepass settings: every value comes from the environment with a safe default."""
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -32,18 +33,21 @@ INSTALLED_APPS = [
     "officepass.demo",
     "officepass.ops",
     "officepass.console",
+    "officepass.web",
 ]
 
 MIDDLEWARE = [
     "officepass.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "officepass.core.security.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "officepass.api.middleware.ApiErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "officepass.web.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -196,6 +200,14 @@ STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 
 # Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "")
+# Member web app (officepass/web): map tiles (empty: no map, the list only), static files
+# served by WhiteNoise straight from the apps' static folders.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+WHITENOISE_USE_FINDERS = True
+# WhiteNoise warns when STATIC_ROOT is missing; finders serve the files without collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+LOGIN_URL = "web:signin"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")

@@ -4,9 +4,9 @@ from django.urls import include, path
 from django.views.static import serve
 
 from officepass.api.v1 import api
-from officepass.offices.views import checkin_landing
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
+from officepass.web.views.checkin import checkin_landing
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -17,4 +17,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    path("", include("officepass.web.urls")),
 ]

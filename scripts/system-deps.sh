@@ -8,6 +8,8 @@ command -v chromium >/dev/null || want+=(chromium)
 command -v zbarimg >/dev/null || want+=(zbar-tools)
 command -v pdftoppm >/dev/null || want+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || want+=(fonts-noto-cjk)
+# Emoji icons in the member app's screenshots (`make screenshots`).
+fc-list 2>/dev/null | grep -qi "noto color emoji" || want+=(fonts-noto-color-emoji)
 if [ ${#want[@]} -eq 0 ]; then exit 0; fi
 echo "installing Debian packages: ${want[*]}"
 sudo_cmd=""

@@ -2,6 +2,7 @@
 
 import io
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -50,6 +51,9 @@ def test_checkin_codes_prints_one_tab_separated_line_per_space_with_a_working_ur
     assert (int(office_id), int(space_id)) == (space.office_id, space.pk)
     code = url.rsplit("/c/", 1)[1]
     assert client.get(f"/api/v1/checkin-codes/{code}").json()["space"]["id"] == space.pk
+    # The URL goes through sign-in to the check-in screen for that space.
+    assert unquote(client.get(f"/c/{code}")["Location"]) == f"/signin?next=/c/{code}"
+    client.force_login(f.member())
     assert client.get(f"/c/{code}").status_code == 200
 
 

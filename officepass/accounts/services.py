@@ -54,10 +54,9 @@ def login_failures_prune() -> int:
     return deleted
 
 
-def token_create_for_login(
-    *, email: str, password: str, ip: str | None = None
-) -> tuple[str, ApiToken]:
-    """Check the password (lockout per e-mail, throttling per address), issue a bearer token."""
+def user_authenticate(*, email: str, password: str, ip: str | None = None) -> User:
+    """Check the password for API tokens and web sign-in alike: lockout per e-mail,
+    throttling per client address, every failure recorded and audited."""
     email = (email or "").strip().lower()
     if wait := login_blocked_for(email=email, ip=ip):
         raise DomainError("too_many_attempts", retry_after_seconds=wait)
@@ -67,11 +66,19 @@ def token_create_for_login(
             failure = LoginFailure.objects.create(email=email, ip=ip, created_at=clock.now())
             audit(actor=None, action="auth.login_failed", target=failure, email=email, ip=ip)
         raise DomainError("invalid_credentials")
+    # The account's own slate is wiped by a right password; the address's count stays.
+    LoginFailure.objects.filter(email=email).delete()
+    return user
+
+
+def token_create_for_login(
+    *, email: str, password: str, ip: str | None = None
+) -> tuple[str, ApiToken]:
+    """Check the password (see user_authenticate) and issue a new bearer token."""
+    user = user_authenticate(email=email, password=password, ip=ip)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
-        # The account's own slate is wiped by a right password; the address's count stays.
-        LoginFailure.objects.filter(email=email).delete()
         token = ApiToken.objects.create(
             user=user,
             key_hash=hash_token(raw),

@@ -1,0 +1,42 @@
+from django.urls import path, register_converter
+
+from officepass.web.views import account, checkin, pages, pwa, stay, trouble
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so an overlong number is a 404, not an overflow."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+app_name = "web"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("nearest", pages.nearest_fragment, name="nearest"),
+    path("signin", account.signin, name="signin"),
+    path("signout", account.signout, name="signout"),
+    path("language", account.language, name="language"),
+    path("offices", pages.offices, name="offices"),
+    path("offices/<id:office_id>", pages.office_detail, name="office"),
+    path("checkin", checkin.scanner, name="scanner"),
+    path("stay", stay.current, name="current"),
+    path("stays/<id:stay_id>", stay.stay_detail, name="stay"),
+    path("stays/<id:stay_id>/unlock", stay.unlock, name="unlock"),
+    path("stays/<id:stay_id>/extend", stay.extend, name="extend"),
+    path("stays/<id:stay_id>/checkout", stay.checkout, name="checkout"),
+    path("stays/<id:stay_id>/recover", stay.recover, name="recover"),
+    path("trouble", trouble.trouble, name="trouble"),
+    path("tickets", pages.tickets, name="tickets"),
+    path("history", pages.history, name="history"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="sw"),
+    path("offline", pwa.offline, name="offline"),
+]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Refresh the member app's vendored front-end files from the npm registry (`make vendor-web`).
+# Nothing is downloaded at run or test time: the files below are committed.
+#   leaflet 1.9.4  → static/web/vendor/leaflet.js, leaflet.css, images/   (BSD-2-Clause)
+#   jsqr 1.4.0     → static/web/vendor/jsQR.js                            (Apache-2.0)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+dest="$here/static/web/vendor"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+npm pack --silent leaflet@1.9.4 jsqr@1.4.0 >/dev/null
+mkdir leaflet jsqr
+tar xzf leaflet-1.9.4.tgz -C leaflet
+tar xzf jsqr-1.4.0.tgz -C jsqr
+mkdir -p "$dest/images"
+cp leaflet/package/dist/leaflet.js leaflet/package/dist/leaflet.css "$dest/"
+cp leaflet/package/dist/images/* "$dest/images/"
+cp jsqr/package/dist/jsQR.js "$dest/"
+echo "vendored leaflet 1.9.4 and jsqr 1.4.0 into $dest"

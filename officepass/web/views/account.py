@@ -1,0 +1,84 @@
+"""Sign in, sign out and the language switch (remembered on the member and in a cookie)."""
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from officepass.accounts.models import User
+from officepass.accounts.services import user_authenticate
+from officepass.core.audit import audit
+from officepass.core.errors import DomainError
+from officepass.web.middleware import SUPPORTED
+
+YEAR = 365 * 24 * 3600
+
+
+def safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if ok and target.startswith("/") else default
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=YEAR, samesite="Lax", httponly=False
+    )
+    return response
+
+
+def signin(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request)
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        try:
+            user = user_authenticate(
+                email=email,
+                password=request.POST.get("password", ""),
+                ip=request.META.get("REMOTE_ADDR"),
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            login(request, user)
+            with transaction.atomic():
+                audit(actor=user, action="web.signin", target=user)
+            translation.activate(user.language)
+            return remember_language(HttpResponseRedirect(next_url), user.language)
+    context = {"error": error, "email": email, "next": next_url}
+    response = render(request, "web/signin.html", context, status=error.status if error else 200)
+    if error is not None and (wait := error.extra.get("retry_after_seconds")):
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, User):
+        with transaction.atomic():
+            audit(actor=request.user, action="web.signout", target=request.user)
+    logout(request)
+    return redirect("web:signin")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    chosen = request.POST.get("language", "")
+    if chosen not in SUPPORTED:
+        chosen = settings.LANGUAGE_CODE
+    user = request.user
+    if isinstance(user, User) and user.language != chosen:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(language=chosen)
+            audit(actor=user, action="member.language", target=user, language=chosen)
+    return remember_language(HttpResponseRedirect(safe_next(request)), chosen)

@@ -1,0 +1,51 @@
+"""Door trouble (rule 13): on entry, nearby offices and a report; on exit, the help desk."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from officepass.core.errors import DomainError
+from officepass.offices.models import Office
+from officepass.offices.selectors import nearby_free
+from officepass.stays.models import Stay
+from officepass.support.services import trouble_report_create
+from officepass.web.views.pages import member_of
+
+KINDS = ("entry_unlock", "exit_unlock", "other")
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+
+
+@login_required
+def trouble(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    data = request.POST if request.method == "POST" else request.GET
+    kind = str(data.get("kind")) if data.get("kind") in KINDS else "entry_unlock"
+    stay_id, office_id = _int(data.get("stay")), _int(data.get("office"))
+    stays = Stay.objects.select_related("office", "space").filter(member=member)
+    stay = stays.filter(pk=stay_id).first() if stay_id else None
+    office = stay.office if stay else None
+    if office is None and office_id:
+        office = Office.objects.filter(pk=office_id).first()
+    context: dict[str, Any] = {"kind": kind, "stay": stay, "office": office, "error": None}
+    if office is not None and kind == "entry_unlock":
+        seat_type = stay.space.seat_type if stay else "open"
+        context["nearby"] = nearby_free(office=office, seat_type=seat_type)
+    if request.method == "POST":
+        try:
+            report = trouble_report_create(
+                member=member,
+                office_id=office.pk if office else 0,
+                stay_id=stay.pk if stay else None,
+                kind=kind,
+                message=request.POST.get("message", "")[:2000],
+            )
+        except DomainError as exc:
+            context["error"] = exc
+            return render(request, "web/trouble.html", context, status=exc.status)
+        context["report"] = report
+    return render(request, "web/trouble.html", context)

@@ -1,0 +1,114 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live server in this process.
+
+The live server is a thread of the test process, so `time_machine` moves the server's clock
+too (officepass.core.clock.now()), with no test-only endpoint in the application.
+"""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Ports this suite's live server may use (overridable, e.g. in CI).
+PORTS = os.environ.get("BROWSER_TEST_PORTS", "8100-8199")
+
+
+def _free_port() -> int:
+    low, high = (int(p) for p in PORTS.split("-"))
+    for port in range(low, high + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (scripts/system-deps.sh installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls in the tests
+    # themselves are plain synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as driver:
+        yield driver
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """pytest-django's live server, on a port of this project's range."""
+    server = LiveServer(f"127.0.0.1:{_free_port()}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def browser_settings(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.MAP_TILE_URL = ""  # tests never fetch map tiles
+    # A stream whose page has closed notices it at its next write: write often, so the
+    # server's threads (and their database connections) end within a second.
+    monkeypatch.setattr("officepass.api.streams.HEARTBEAT_SECONDS", 1.0)
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """Pages in fresh phone-sized contexts (360×740), closed after the test."""
+    contexts: list[Any] = []
+
+    def make(locale: str = "ja-JP", **options: Any) -> Any:
+        settings: dict[str, Any] = {
+            "base_url": live_server.url,
+            "viewport": {"width": 360, "height": 740},
+            "device_scale_factor": 1,
+            "is_mobile": True,
+            "has_touch": True,
+            "locale": locale,
+            "service_workers": "block",
+        }
+        context = browser.new_context(**{**settings, **options})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+    wait_for_requests_to_end()
+
+
+def wait_for_requests_to_end(timeout: float = 5.0) -> None:
+    """Let the server's event streams notice their closed pages before the database goes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [t for t in threading.enumerate() if "process_request_thread" in t.name]
+        if not busy:
+            return
+        time.sleep(0.1)
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Fill the sign-in form the page is showing."""
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form.stack button[type=submit]")
