@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from officepass.accounts.forms import ThrottledAdminAuthenticationForm
 from officepass.api.v1 import api
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
 from officepass.web.views.checkin import checkin_landing
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("api/v1/", api.urls),

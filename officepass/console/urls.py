@@ -4,6 +4,7 @@ tests/console/test_access.py walks this list, so a page without a check fails it
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from officepass.accounts.forms import ThrottledAuthenticationForm
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
@@ -13,7 +14,11 @@ app_name = "console"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="console/login.html", next_page="console:home"),
+        auth_views.LoginView.as_view(
+            template_name="console/login.html",
+            next_page="console:home",
+            authentication_form=ThrottledAuthenticationForm,
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
