@@ -17,9 +17,7 @@ def _directives(header: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_every_answer_carries_the_security_headers(
-    client: Client, path: str, settings
-) -> None:
+def test_every_answer_carries_the_security_headers(client: Client, path: str, settings) -> None:
     settings.MAP_TILE_URL = ""  # no map tiles: images from this site only
     response = client.get(path)
     csp = _directives(response["Content-Security-Policy"])
