@@ -33,7 +33,7 @@ def _free_port() -> int:
     raise RuntimeError(f"no free port in {PORTS}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (scripts/system-deps.sh installs it)")
@@ -48,14 +48,14 @@ def playwright_driver() -> Iterator[Any]:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Any) -> Iterator[Any]:
     chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield chromium
     chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server() -> Iterator[LiveServer]:
     """pytest-django's live server, on a port of this project's range."""
     server = LiveServer(f"127.0.0.1:{_free_port()}")
