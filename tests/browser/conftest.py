@@ -5,7 +5,6 @@ too (officepass.core.clock.now()), with no test-only endpoint in the application
 """
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from typing import Any
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
+from tests.ports import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Ports this suite's live server may use (overridable, e.g. in CI).
@@ -23,14 +24,10 @@ PORTS = os.environ.get("BROWSER_TEST_PORTS", "8100-8199")
 
 def _free_port() -> int:
     low, high = (int(p) for p in PORTS.split("-"))
-    for port in range(low, high + 1):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    port = free_port(range(low, high + 1))
+    if port is None:
+        raise RuntimeError(f"no free port in {PORTS}")
+    return port
 
 
 @pytest.fixture(scope="package")

@@ -7,10 +7,11 @@ Never the shared cluster: fault tests restart only this one. Runs the server as 
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.ports import free_port as _free_port
 
 PORTS = range(8310, 8320)  # this project's fault-test ports
 
@@ -24,14 +25,7 @@ def pg_bin() -> Path | None:
 
 
 def free_port() -> int | None:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    return None
+    return _free_port(PORTS)
 
 
 class Cluster:

@@ -31,6 +31,7 @@ from tests import factories as f
 from tests.concurrency.rounds import progress
 from tests.faults.procs import manage_env, spawn, wait_for
 from tests.locks.conftest import listen_until
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 PORTS = range(8320, 8330)
@@ -69,23 +70,12 @@ class Broker:
         wait_for(lambda: not self.reachable(), 10, "mosquitto to stop")
 
 
-def _free_port() -> int | None:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    return None
-
-
 @pytest.fixture
 def broker(settings: Any) -> Iterator[Broker]:
     binary = shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
     )
-    port = _free_port()
+    port = free_port(PORTS)
     if binary is None or port is None:
         pytest.skip("needs the mosquitto binary and a free port in 8320-8329")
     own = Broker(binary, port)
