@@ -60,6 +60,7 @@ async def aevents(
 ) -> AsyncIterator[str]:
     """The ASGI stream: catches up from `last_id`, then takes what the process's hub sends."""
     stream_hub = await hub()
+    await stream_hub.catch_up()
     sub, position = stream_hub.subscribe(office_ids)
     STREAMS.inc()
     try:

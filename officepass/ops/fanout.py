@@ -139,6 +139,8 @@ class Hub:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-hub")
         self.started = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        # True when changes were skipped because no stream was open (see reader, catch_up).
+        self.behind = False
 
     async def run_sync(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -160,6 +162,11 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.period())
             self.wake.clear()
+            if not self.subscribers:
+                # Nobody to feed: reading the log for every change would cost a query per
+                # check-in per process for nothing. The next stream calls catch_up first.
+                self.behind = True
+                continue
             try:
                 await self.advance()
             except Exception:
@@ -212,6 +219,13 @@ class Hub:
                 await asyncio.sleep(1.0)
             finally:
                 await client.aclose()
+
+    async def catch_up(self) -> None:
+        """After an idle spell, move to the log's end before a stream subscribes: what was
+        skipped had no one to go to, and a stream resuming from Last-Event-ID reads it itself."""
+        if self.behind:
+            self.behind = False
+            self.position = max(self.position, await self.run_sync(_latest_fresh))
 
     def subscribe(self, office_ids: set[int]) -> tuple[Subscriber, int]:
         """A new stream's queue and the log position from which the hub will feed it."""

@@ -74,3 +74,43 @@ def test_the_asgi_stream_without_an_id_starts_now_and_skips_the_past(settings):
     chunks = asyncio.run(follow(None, set(), seconds=0.4))
     assert chunks[0].startswith("retry: 2000\n")
     assert spaces_in(chunks) == []
+
+
+@time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=True)
+def test_an_idle_hub_reads_nothing_and_the_next_stream_catches_up(settings):
+    """With no stream open the hub skips the log (no query per change); the next stream
+    without an id starts at the log's end, one with Last-Event-ID gets what it missed."""
+    settings.STREAM_POLL_SECONDS = 0.05
+    space = f.space(quota=3)
+    members = [f.member(f"idle{i}@example.com") for i in range(2)]
+    code = f.code_for(space)
+
+    async def scenario():
+        await follow(None, set(), seconds=0.2)  # starts this loop's hub, then leaves it idle
+        stream_hub = await fanout.hub()
+        before = stream_hub.position
+        reads = []
+        original = fanout.load_batch
+
+        def counting(*args):
+            reads.append(args)
+            return original(*args)
+
+        fanout.load_batch = counting
+        try:
+            for member in members:
+                await asyncio.to_thread(stay_check_in, member=member, code=code, minutes=120)
+            await asyncio.sleep(0.3)  # several hub rounds with nobody listening
+            idle_reads = len(reads)
+            assert stream_hub.behind and stream_hub.position == before
+            fresh = await follow(None, set(), seconds=0.3)
+            resumed = await follow(before, {space.office_id}, seconds=0.3)
+        finally:
+            fanout.load_batch = original
+        return idle_reads, fresh, resumed
+
+    idle_reads, fresh, resumed = asyncio.run(scenario())
+    assert idle_reads == 0
+    assert spaces_in(fresh) == []
+    # a catch-up sends each changed space once, as it is now
+    assert [(s, n) for _, s, n in spaces_in(resumed)] == [(space.pk, 2)]
