@@ -30,6 +30,14 @@ def availability(remaining: int) -> dict[str, Any]:
     return {"symbol": symbol(remaining), "text": text, "remaining": remaining, "state": state}
 
 
+def minutes_posted(raw: str) -> int:
+    """A duration from a form: ASCII digits only and at most 5 of them (no stay lasts 100,000
+    minutes), else `invalid_duration`; never a ValueError from int() ("²", 5,000 digits)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5):
+        raise DomainError("invalid_duration")
+    return int(raw)
+
+
 def minutes_label(minutes: int) -> str:
     hours_, rest = divmod(minutes, 60)
     if hours_ and rest:

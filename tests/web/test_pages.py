@@ -133,8 +133,9 @@ def test_the_check_in_screen_prices_each_duration_and_charges_as_chosen(client, 
 @time_machine.travel(NOON_TOKYO, tick=False)
 def test_a_bad_duration_and_a_forged_code_are_explained_not_500(client, member):
     space = f.space()
-    response = client.post(f"/c/{f.code_for(space)}", {"minutes": "abc"})
-    assert response.status_code == 400 and "invalid_duration" in response.content.decode()
+    for bad in ("abc", "-120", "²", "9" * 5000):  # int() would raise on the last two
+        response = client.post(f"/c/{f.code_for(space)}", {"minutes": bad})
+        assert response.status_code == 400 and "invalid_duration" in response.content.decode()
     assert "invalid_code" in page(client, "/c/forged:code", 404)
     assert client.get("/checkin?code=http://x/c/" + f.code_for(space)).status_code == 302
 
@@ -172,6 +173,8 @@ def test_extend_appears_only_from_t_minus_15_and_a_refusal_is_explained(client, 
         assert response.status_code == 409 and "extension_not_open" in response.content.decode()
         clock.move_to(stay.deadline - timedelta(minutes=15))
         assert 'id="extend-form"' in page(client, f"/stays/{stay.pk}")
+        bad = client.post(f"/stays/{stay.pk}/extend", {"minutes": "9" * 5000})
+        assert bad.status_code == 400 and "invalid_duration" in bad.content.decode()
         assert client.post(f"/stays/{stay.pk}/extend", {"minutes": "120"}).status_code == 302
         stay.refresh_from_db()
         assert stay.extensions == 1 and balance_of(member) == 8

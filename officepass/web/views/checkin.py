@@ -91,9 +91,7 @@ def checkin_landing(request: HttpRequest, code: str) -> HttpResponse:
 def _check_in(request: HttpRequest, space: Space, code: str) -> HttpResponse:
     raw = request.POST.get("minutes", "")
     try:
-        minutes = int(raw) if raw.isdigit() else -1
-        if minutes < 0:
-            raise DomainError("invalid_duration")
+        minutes = presenters.minutes_posted(raw)
         stay = stay_check_in(member=member_of(request), code=code, minutes=minutes)
     except DomainError as exc:
         space.refresh_from_db(fields=["in_use"])

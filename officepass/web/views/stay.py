@@ -112,9 +112,7 @@ def extend(request: HttpRequest, stay_id: int) -> HttpResponse:
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
     try:
-        minutes = int(raw) if raw.isdigit() else -1
-        if minutes < 0:
-            raise DomainError("invalid_duration")
+        minutes = presenters.minutes_posted(raw)
         stay = stay_extend(member=member_of(request), stay_id=stay.pk, minutes=minutes)
     except DomainError as exc:
         return _refused(request, stay, exc, "web/stay.html")
