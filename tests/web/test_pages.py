@@ -328,3 +328,21 @@ def test_sign_in_is_throttled_per_e_mail_like_the_api(client, settings):
         client.post("/signin", {"email": "slow@example.com", "password": "bad"})
     response = client.post("/signin", {"email": "slow@example.com", "password": f.PASSWORD})
     assert response.status_code == 429 and "too_many_attempts" in response.content.decode()
+
+
+def test_actions_on_another_members_stay_are_not_found_whatever_the_body(client, member):
+    with time_machine.travel(NOON_TOKYO, tick=False):
+        stay = _stay(member)
+        client.force_login(f.member("other@example.com"))
+        for action, body in [
+            ("unlock", {}),
+            ("extend", {"minutes": "120"}),
+            ("extend", {"minutes": "abc"}),
+            ("recover", {}),
+        ]:
+            response = client.post(f"/stays/{stay.pk}/{action}", body)
+            assert response.status_code == 404, (action, body)
+            assert "not_found" in response.content.decode()
+        assert client.post("/stays/999999/extend", {"minutes": "x"}).status_code == 404
+    stay.refresh_from_db()
+    assert stay.extensions == 0 and stay.status == "active"

@@ -63,6 +63,20 @@ def _own(request: HttpRequest, stay_id: int) -> Stay:
     return access_own_stay(member=member_of(request), stay_id=stay_id)
 
 
+def _refused_by_service(
+    request: HttpRequest, stay_id: int, exc: DomainError, template: str
+) -> HttpResponse:
+    """A service refused: someone else's or no stay is the error page, anything else is the
+    stay's own page with what to do. The stay is read here, on the refusal path only: the
+    service itself already read it (access_own_stay) on the way in."""
+    if exc.code != "not_found":
+        try:
+            return _refused(request, _own(request, stay_id), exc, template)
+        except DomainError as missing:  # e.g. a bad duration posted for someone else's stay
+            exc = missing
+    return render(request, "web/error.html", {"error": exc}, status=exc.status)
+
+
 def _refused(request: HttpRequest, stay: Stay, exc: DomainError, template: str) -> HttpResponse:
     refusal = presenters.refusal(
         exc.code, office=stay.office, seat_type=stay.space.seat_type, **exc.extra
@@ -87,13 +101,10 @@ def stay_detail(request: HttpRequest, stay_id: int) -> HttpResponse:
 def unlock(request: HttpRequest, stay_id: int) -> HttpResponse:
     then = request.POST.get("then")
     try:
-        stay = _own(request, stay_id)
-        result, stay = stay_unlock(member=member_of(request), stay_id=stay.pk)
+        result, stay = stay_unlock(member=member_of(request), stay_id=stay_id)
     except DomainError as exc:
-        if exc.code == "not_found":
-            return render(request, "web/error.html", {"error": exc}, status=exc.status)
         template = "web/checkout.html" if then == "checkout" else "web/stay.html"
-        return _refused(request, stay, exc, template)
+        return _refused_by_service(request, stay_id, exc, template)
     if result == "unlocked":
         messages.success(request, _("Unlocked. You can open the door now."))
     else:
@@ -108,14 +119,10 @@ def unlock(request: HttpRequest, stay_id: int) -> HttpResponse:
 def extend(request: HttpRequest, stay_id: int) -> HttpResponse:
     raw = request.POST.get("minutes", "")
     try:
-        stay = _own(request, stay_id)
-    except DomainError as exc:
-        return render(request, "web/error.html", {"error": exc}, status=exc.status)
-    try:
         minutes = presenters.minutes_posted(raw)
-        stay = stay_extend(member=member_of(request), stay_id=stay.pk, minutes=minutes)
+        stay = stay_extend(member=member_of(request), stay_id=stay_id, minutes=minutes)
     except DomainError as exc:
-        return _refused(request, stay, exc, "web/stay.html")
+        return _refused_by_service(request, stay_id, exc, "web/stay.html")
     messages.success(
         request,
         _("Extended by %(len)s. New checkout deadline: %(at)s")
@@ -161,12 +168,9 @@ def checkout(request: HttpRequest, stay_id: int) -> HttpResponse:
 def recover(request: HttpRequest, stay_id: int) -> HttpResponse:
     """One-tap recovery: the door never opened, so cancel, refund and see nearby offices."""
     try:
-        stay = _own(request, stay_id)
-        outcome = stay_recover_failed_entry(member=member_of(request), stay_id=stay.pk)
+        outcome = stay_recover_failed_entry(member=member_of(request), stay_id=stay_id)
     except DomainError as exc:
-        if exc.code == "not_found":
-            return render(request, "web/error.html", {"error": exc}, status=exc.status)
-        return _refused(request, stay, exc, "web/stay.html")
+        return _refused_by_service(request, stay_id, exc, "web/stay.html")
     context = {
         "stay": outcome.stay,
         "refund": outcome.refund,
