@@ -132,6 +132,8 @@ LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "officepass" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"
+# The network's calendar: monthly cycles, caps, reports and statements are reckoned in it.
+NETWORK_TIME_ZONE = env_str("NETWORK_TIME_ZONE", TIME_ZONE)
 USE_TZ = True
 
 STATIC_URL = "static/"

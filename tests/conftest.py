@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from django.db import connection
 
@@ -24,3 +26,37 @@ def fresh_cache(settings) -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--start-at",
+        default="",
+        help="start the clock at this instant for the whole run (time_machine, ticking): "
+        "month-end, year-end, leap-day or an ISO 8601 time with offset",
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    name = config.getoption("--start-at")
+    if not name:
+        return
+    import time_machine
+    from django.utils import timezone
+
+    from tests.hostile import instant
+
+    at = instant(name, timezone.now())
+    traveller = time_machine.travel(at, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+    config.stash[START_AT] = at
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    at = config.stash.get(START_AT, None)
+    return f"clock started at {at.isoformat()} (--start-at)" if at else None
+
+
+START_AT = pytest.StashKey["datetime"]()

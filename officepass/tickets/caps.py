@@ -1,9 +1,6 @@
 """Per-employee monthly caps set by corporate admins: tickets used in the calendar month
-(site time zone), consumption less refunds, may not pass the cap."""
+(the network's calendar, core.clock), consumption less refunds, may not pass the cap."""
 
-import zoneinfo
-
-from django.conf import settings
 from django.db.models import Sum
 
 from officepass.accounts.models import User
@@ -13,8 +10,7 @@ from officepass.tickets.models import LedgerEntry
 
 
 def tickets_used_this_month(member: User) -> int:
-    now = clock.now().astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = clock.month_start(clock.now())
     total = LedgerEntry.objects.filter(
         member=member,
         kind__in=[LedgerEntry.Kind.CONSUME, LedgerEntry.Kind.REFUND],

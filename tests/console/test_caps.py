@@ -1,10 +1,12 @@
 """A corporate admin caps an employee's monthly tickets; check-in and extension respect it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 
+from officepass.core import clock
+from officepass.core.clock import next_month_start
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
 from officepass.stays.services import stay_check_in, stay_checkout, stay_extend, stay_force_checkout
@@ -25,10 +27,12 @@ def test_the_admin_sets_a_cap_and_check_in_beyond_it_is_refused(client, fresh):
     world.employee.refresh_from_db()
     assert world.employee.monthly_ticket_cap == 3
     assert AuditEntry.objects.filter(action="member.cap_set").count() == 1
-    with time_machine.travel(datetime(2026, 12, 3, 1, tzinfo=UTC), tick=False) as clock:
+    # A month that holds none of the fixture's own consumption, whatever today is.
+    month = next_month_start(clock.now())
+    with time_machine.travel(month + timedelta(days=2, hours=10), tick=False) as traveller:
         code = factories.code_for(world.space)
         stay = stay_check_in(member=world.employee, code=code, minutes=240)  # 2 of 3
-        clock.shift(timedelta(minutes=230))
+        traveller.shift(timedelta(minutes=230))
         with pytest.raises(DomainError) as refused:
             stay_extend(member=world.employee, stay_id=stay.pk, minutes=240)  # would be 4
         assert refused.value.code == "monthly_cap_reached"
@@ -37,7 +41,7 @@ def test_the_admin_sets_a_cap_and_check_in_beyond_it_is_refused(client, fresh):
         with pytest.raises(DomainError) as refused:
             stay_check_in(member=world.employee, code=code, minutes=120)
         assert refused.value.code == "monthly_cap_reached"
-        clock.move_to(datetime(2027, 1, 1, 0, 0, tzinfo=UTC))  # 09:00 on 1 Jan in Tokyo
+        traveller.move_to(next_month_start(month) + timedelta(hours=9))  # the 1st, 09:00 local
         assert stay_check_in(member=world.employee, code=code, minutes=120).tickets_consumed == 1
 
 
