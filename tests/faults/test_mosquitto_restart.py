@@ -30,7 +30,7 @@ from officepass.tickets.models import LedgerEntry
 from tests import factories as f
 from tests.concurrency.rounds import progress
 from tests.faults.procs import manage_env, spawn, wait_for
-from tests.locks.conftest import listen_until
+from tests.locks.mqtt.conftest import listen_until
 from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.lockdrivers.fake_http import FakeHttpServer
+from tests.locks.fake_http import FakeHttpServer
 
 MESSAGES = {
     151: "device type error",

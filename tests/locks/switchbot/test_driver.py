@@ -12,8 +12,8 @@ from officepass.locks.drivers.base import LockError, Outcome
 from officepass.locks.drivers.switchbot import budget
 from officepass.locks.drivers.switchbot.driver import SwitchBotDriver
 from officepass.locks.drivers.switchbot.signing import sign
-from tests.lockdrivers.conftest import SECRET, TOKEN
-from tests.lockdrivers.fake_switchbot import FakeSwitchBot, vendor_sign
+from tests.locks.conftest import SECRET, TOKEN
+from tests.locks.fake_switchbot import FakeSwitchBot, vendor_sign
 
 DEVICE = "C1D2E3F4A5B6"
 

@@ -26,7 +26,7 @@ from officepass.locks.models import LockCommand
 from officepass.locks.registry import driver_for
 from officepass.locks.services import lock_command_create, lock_command_send
 from officepass.offices.models import Space
-from tests.lockcontract.conftest import DRIVERS, OK, REFUSE, SILENT, LockAdapter
+from tests.locks.contract.conftest import DRIVERS, OK, REFUSE, SILENT, LockAdapter
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from officepass.locks.models import LockCommand
 from officepass.locks.services import lock_command_create, lock_command_send
 from officepass.offices.models import Space
 from tests import factories
-from tests.lockdrivers.conftest import SECRET, TOKEN, WEBHOOK_SECRET
-from tests.lockdrivers.fake_controller import FakeController
-from tests.lockdrivers.fake_switchbot import FakeSwitchBot
+from tests.locks.conftest import SECRET, TOKEN, WEBHOOK_SECRET
+from tests.locks.fake_controller import FakeController
+from tests.locks.fake_switchbot import FakeSwitchBot
 
 pytestmark = pytest.mark.django_db
 

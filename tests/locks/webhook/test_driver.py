@@ -20,8 +20,8 @@ from officepass.locks.drivers.webhook.signing import (
     signed_headers,
     verify_signature,
 )
-from tests.lockdrivers.conftest import WEBHOOK_SECRET
-from tests.lockdrivers.fake_controller import FakeController
+from tests.locks.conftest import WEBHOOK_SECRET
+from tests.locks.fake_controller import FakeController
 
 OTHER_SECRET = "whsec_" + base64.b64encode(b"some-other-controller-key-32byte").decode()
 

@@ -8,7 +8,7 @@ reached the door or the vendor for a request id:
 - simulator: the driver's in-memory memo of acted-on request ids, wrapped to count writes;
 - mqtt: one `manage.py lock_device` subprocess per device mode, shared by the whole module,
   counting its ``received <request id>`` lines (skipped when the broker is unreachable);
-- switchbot / webhook: the local fakes from tests/lockdrivers, counting their calls.
+- switchbot / webhook: the local fakes from tests/locks, counting their calls.
 """
 
 import base64
@@ -26,9 +26,9 @@ from officepass.locks.drivers.simulator import driver as simulator_driver
 from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
 from tests import factories
-from tests.lockdrivers.fake_controller import FakeController
-from tests.lockdrivers.fake_switchbot import FakeSwitchBot
-from tests.locks.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
+from tests.locks.fake_controller import FakeController
+from tests.locks.fake_switchbot import FakeSwitchBot
+from tests.locks.mqtt.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
 
 DRIVERS = ("simulator", "mqtt", "switchbot", "webhook")
 

@@ -13,7 +13,7 @@ from officepass.stays.services import stay_check_in
 from officepass.tickets.models import LedgerEntry
 from officepass.tickets.selectors import balance_of
 from tests import factories as f
-from tests.locks.conftest import listen_until
+from tests.locks.mqtt.conftest import listen_until
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from officepass.locks.registry import driver_for
 from officepass.locks.services import lock_command_create, lock_command_send
 from officepass.stays.services import stay_check_in, stay_unlock
 from tests import factories as f
-from tests.locks.conftest import listen_until, wait_until
+from tests.locks.mqtt.conftest import listen_until, wait_until
 
 pytestmark = pytest.mark.django_db
 
