@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 
-from officepass.accounts.models import ApiToken, LoginFailure, User
+from officepass.accounts.models import ApiToken, Company, LoginFailure, Plan, User
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
@@ -110,3 +110,44 @@ def token_revoke(*, user: User, raw: str) -> bool:
         token.save(update_fields=["revoked_at"])
         audit(actor=user, action="auth.token_revoked", target=token)
     return True
+
+
+def member_cap_set(*, actor: User, member: User, cap: int | None) -> User:
+    """A corporate admin's monthly ticket cap for one employee (None = no cap)."""
+    if cap is not None and cap < 0:
+        raise DomainError("invalid_input", field="cap")
+    data: dict[str, Any] = {"old": member.monthly_ticket_cap, "new": cap}
+    with transaction.atomic():
+        member.monthly_ticket_cap = cap
+        member.save(update_fields=["monthly_ticket_cap"])
+        audit(actor=actor, action="member.cap_set", target=member, **data)
+    return member
+
+
+def company_create(*, actor: User, name: str, code: str, plan: Plan) -> Company:
+    """A corporate customer; employees join with its 16-digit code (unique, CHECKed)."""
+    with transaction.atomic():
+        company = Company.objects.create(name=name, code=code, plan=plan)
+        audit(actor=actor, action="company.create", target=company, code=code, plan=plan.pk)
+    return company
+
+
+def user_signed_in(*, user: User) -> None:
+    """The audit row of a web sign-in (the session itself is Django's)."""
+    with transaction.atomic():
+        audit(actor=user, action="web.signin", target=user)
+
+
+def user_signed_out(*, user: User, action: str = "web.signout") -> None:
+    """The audit row of a sign-out (web session or API session)."""
+    with transaction.atomic():
+        audit(actor=user, action=action, target=user)
+
+
+def member_language_set(*, member: User, language: str) -> None:
+    """The member's language for pages, e-mails and API messages."""
+    if member.language == language:
+        return
+    with transaction.atomic():
+        User.objects.filter(pk=member.pk).update(language=language)
+        audit(actor=member, action="member.language", target=member, language=language)

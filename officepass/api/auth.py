@@ -8,8 +8,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from officepass.accounts.models import User
-from officepass.accounts.services import token_revoke, user_for_token
-from officepass.core.audit import audit
+from officepass.accounts.services import token_revoke, user_for_token, user_signed_out
 from officepass.core.errors import DomainError
 
 
@@ -49,4 +48,4 @@ def sign_out(request: HttpRequest, user: User) -> None:
         token_revoke(user=user, raw=raw)
     else:
         logout(request)
-        audit(actor=user, action="auth.signed_out", target=user)
+        user_signed_out(user=user, action="auth.signed_out")

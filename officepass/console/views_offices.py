@@ -14,6 +14,7 @@ from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.registry import driver_name
 from officepass.locks.services import lock_configure
+from officepass.offices import services as office_services
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
 
@@ -37,7 +38,7 @@ def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
     office = access.access_office(user=actor(request), office_id=office_id)
     form = forms.OfficeForm(request.POST or None, instance=office)
     if request.method == "POST" and form.is_valid():
-        services.office_update(
+        office_services.office_update(
             actor=actor(request), office=form.save(commit=False), changed=form.changed_data
         )
         messages.success(request, _("Saved."))
@@ -54,7 +55,7 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
     form = forms.SpaceForm(request.POST or None, request.FILES or None, instance=space)
     if request.method == "POST" and form.is_valid():
         try:
-            services.space_update(
+            office_services.space_update(
                 actor=actor(request), space=form.save(commit=False), changed=form.changed_data
             )
         except DomainError:
@@ -110,7 +111,7 @@ def space_reissue(request: HttpRequest, space_id: int) -> HttpResponse:
     space = access.access_space(user=actor(request), space_id=space_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.space_code_reissue(actor=actor(request), space=space)
+    office_services.space_code_reissue(actor=actor(request), space=space)
     messages.success(
         request, _("A new code was issued. Print the new poster: the old one is void.")
     )

@@ -7,14 +7,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from officepass.accounts import services as account_services
 from officepass.accounts.models import Company, User
-from officepass.console import access, forms, services
+from officepass.console import access, forms
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
 from officepass.locks.models import LockCommand
+from officepass.offices import services as office_services
 from officepass.offices.models import Operator
+from officepass.support import services as support_services
 from officepass.support.models import TroubleReport
+from officepass.tickets import services as ticket_services
 from officepass.tickets.selectors import balance_of
 from officepass.tickets.services import ticket_grant, ticket_purchase_pack
 
@@ -35,7 +39,7 @@ def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = access.access_trouble(user=actor(request), report_id=report_id)
     form = forms.TroubleStatusForm(request.POST or None, initial={"status": report.status})
     if request.method == "POST" and form.is_valid():
-        services.trouble_report_set_status(
+        support_services.trouble_report_set_status(
             actor=actor(request), report=report, status=form.cleaned_data["status"]
         )
         messages.success(request, _("Saved."))
@@ -81,7 +85,7 @@ def member_action(request: HttpRequest, member_id: int, action: str) -> HttpResp
         if action == "plan":
             form = forms.PlanForm(request.POST)
             if form.is_valid():
-                services.member_plan_change(
+                ticket_services.member_plan_change(
                     actor=actor(request), member=member, plan=form.cleaned_data["plan"]
                 )
         elif action == "grant":
@@ -109,7 +113,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         companies = companies.filter(pk=user.company_id or 0)
     form = forms.CompanyForm(request.POST or None) if user.is_staff else None
     if form is not None and request.method == "POST" and form.is_valid():
-        services.company_create(actor=user, **form.cleaned_data)
+        account_services.company_create(actor=user, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("console:companies")
     return render(request, "console/company_list.html", {"companies": companies, "form": form})
@@ -123,7 +127,9 @@ def member_cap(request: HttpRequest, member_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     form = forms.CapForm(request.POST)
     if form.is_valid():
-        services.member_cap_set(actor=actor(request), member=member, cap=form.cleaned_data["cap"])
+        account_services.member_cap_set(
+            actor=actor(request), member=member, cap=form.cleaned_data["cap"]
+        )
         messages.success(request, _("Saved."))
     else:
         messages.error(request, _("Check the form."))
@@ -165,7 +171,7 @@ def operator_rate(request: HttpRequest, operator_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     form = forms.RateForm(request.POST)
     if form.is_valid():
-        services.operator_rate_set(
+        office_services.operator_rate_set(
             actor=actor(request), operator=operator, rate=form.cleaned_data["payout_per_ticket"]
         )
         messages.success(request, _("Saved."))

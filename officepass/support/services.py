@@ -69,3 +69,19 @@ def trouble_report_create(
         )
         transaction.on_commit(lambda: _email_secretariat(report))
     return report
+
+
+def trouble_report_set_status(*, actor: User, report: TroubleReport, status: str) -> None:
+    if status not in TroubleReport.Status.values:
+        raise DomainError("invalid_input", field="status")
+    with transaction.atomic():
+        moved = TroubleReport.objects.filter(pk=report.pk).exclude(status=status)
+        if moved.update(status=status):
+            audit(
+                actor=actor,
+                action="trouble_report.status",
+                target=report,
+                old=report.status,
+                new=status,
+            )
+            report.status = status

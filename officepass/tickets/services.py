@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-from officepass.accounts.models import User
+from officepass.accounts.models import Plan, User
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
@@ -160,3 +160,18 @@ def ticket_purchase_pack(*, actor: User | None, member: User) -> LedgerEntry:
         tickets=ADDON_PACK_TICKETS,
         reason="add-on pack",
     )
+
+
+def member_plan_change(*, actor: User, member: User, plan: Plan) -> User:
+    """Move a member to another plan; the ticket account follows postpaid or not."""
+    account = TicketAccount.objects.filter(member=member).first()
+    if account is not None and not plan.postpaid and account.balance < 0:
+        # A postpaid account that counted usage below zero cannot become prepaid as it is.
+        raise DomainError("invalid_input", field="plan")
+    with transaction.atomic():
+        old = member.plan_id
+        member.plan = plan
+        member.save(update_fields=["plan"])
+        TicketAccount.objects.filter(member=member).update(postpaid=plan.postpaid)
+        audit(actor=actor, action="member.plan_change", target=member, old=old, new=plan.pk)
+    return member

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -10,8 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from officepass.accounts.models import User
-from officepass.accounts.services import user_authenticate
-from officepass.core.audit import audit
+from officepass.accounts.services import (
+    member_language_set,
+    user_authenticate,
+    user_signed_in,
+    user_signed_out,
+)
 from officepass.core.errors import DomainError
 from officepass.web.middleware import SUPPORTED
 
@@ -51,8 +54,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             login(request, user)
-            with transaction.atomic():
-                audit(actor=user, action="web.signin", target=user)
+            user_signed_in(user=user)
             translation.activate(user.language)
             return remember_language(HttpResponseRedirect(next_url), user.language)
     context = {"error": error, "email": email, "next": next_url}
@@ -65,8 +67,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, User):
-        with transaction.atomic():
-            audit(actor=request.user, action="web.signout", target=request.user)
+        user_signed_out(user=request.user)
     logout(request)
     return redirect("web:signin")
 
@@ -77,8 +78,6 @@ def language(request: HttpRequest) -> HttpResponse:
     if chosen not in SUPPORTED:
         chosen = settings.LANGUAGE_CODE
     user = request.user
-    if isinstance(user, User) and user.language != chosen:
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(language=chosen)
-            audit(actor=user, action="member.language", target=user, language=chosen)
+    if isinstance(user, User):
+        member_language_set(member=user, language=chosen)
     return remember_language(HttpResponseRedirect(safe_next(request)), chosen)

@@ -1,0 +1,53 @@
+"""Writes to operators, offices and spaces: each one transaction with its audit row."""
+
+from django.db import transaction
+from django.db.models import F
+
+from officepass.accounts.models import User
+from officepass.core.audit import audit
+from officepass.core.errors import DomainError
+from officepass.offices.models import Office, Operator, Space
+
+
+def space_code_reissue(*, actor: User, space: Space) -> Space:
+    """A new door code for the space: every older code (printed or shown) answers invalid_code."""
+    with transaction.atomic():
+        Space.objects.filter(pk=space.pk).update(code_version=F("code_version") + 1)
+        space.refresh_from_db(fields=["code_version"])
+        audit(actor=actor, action="space.code_reissue", target=space, version=space.code_version)
+    return space
+
+
+def office_update(*, actor: User, office: Office, changed: list[str]) -> Office:
+    """Save the fields a validated form changed, with the audit row."""
+    if not changed:
+        return office
+    with transaction.atomic():
+        office.save(update_fields=changed)
+        audit(actor=actor, action="office.update", target=office, fields=changed)
+    return office
+
+
+def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
+    """Save a space's set-up; a quota below the seats in use now is refused by the database
+    CHECK, so it is refused here first with a clear code."""
+    if not changed:
+        return space
+    with transaction.atomic():
+        current = Space.objects.select_for_update().get(pk=space.pk)
+        if "quota" in changed and space.quota < current.in_use:
+            raise DomainError("invalid_input", field="quota")
+        space.in_use = current.in_use
+        space.save(update_fields=changed)
+        audit(actor=actor, action="space.update", target=space, fields=changed)
+    return space
+
+
+def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator:
+    """The operator's payout per ticket; reports of every month use the current rate."""
+    with transaction.atomic():
+        old = operator.payout_per_ticket
+        operator.payout_per_ticket = rate
+        operator.save(update_fields=["payout_per_ticket"])
+        audit(actor=actor, action="operator.rate_set", target=operator, old=old, new=rate)
+    return operator
