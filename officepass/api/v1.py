@@ -11,23 +11,18 @@ from officepass.accounts.services import token_create_for_login
 from officepass.api import errors, schemas
 from officepass.api.auth import AUTH, sign_out
 from officepass.api.idempotency import idempotent
-from officepass.api.serializers import (
-    ledger_entry_out,
-    member_out,
-    office_out,
-    space_detail_out,
-    stay_out,
-    tickets_summary,
-)
 from officepass.api.staff import router as staff_router
 from officepass.api.streams import availability_stream
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices import selectors as offices
+from officepass.offices.shapes import office_out, space_detail_out
 from officepass.stays import rules, services
 from officepass.stays import selectors as stays
 from officepass.stays.recovery import stay_recover_failed_entry
+from officepass.stays.shapes import stay_out
 from officepass.support.services import trouble_report_create
+from officepass.tickets.shapes import ledger_entry_out, member_out, tickets_summary
 
 api = NinjaAPI(
     title="officepass API",

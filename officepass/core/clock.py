@@ -28,3 +28,8 @@ def next_month_start(at: datetime) -> datetime:
     start = month_start(at)
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
     return start.replace(year=year, month=month)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 for the API and the pages (None stays None)."""
+    return value.isoformat() if value else None

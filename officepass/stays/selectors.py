@@ -5,11 +5,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from officepass.accounts.models import User
-from officepass.api.serializers import space_out
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
+from officepass.offices.shapes import space_out
 from officepass.stays.models import Stay
 
 SPACE_FIELDS = ("id", "office_id", "name", "seat_type", "quota", "in_use")

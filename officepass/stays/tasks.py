@@ -9,12 +9,9 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from officepass.accounts.services import login_failures_prune
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.stays.models import AvailabilityChange, Stay
-from officepass.stays.services import stays_finalize_expired
-from officepass.tickets.cycles import cycles_roll_due
 
 log = logging.getLogger("officepass.worker")
 
@@ -62,14 +59,3 @@ def change_log_prune() -> int:
         created_at__lt=clock.now() - CHANGE_LOG_KEEP
     ).delete()
     return deleted
-
-
-def tick() -> dict[str, int]:
-    """One round of every periodic task; returns counts for the log."""
-    return {
-        "forced_out": stays_finalize_expired(),
-        "reminders": reminders_send(),
-        "cycles": cycles_roll_due(),
-        "pruned": change_log_prune(),
-        "login_failures_pruned": login_failures_prune(),
-    }

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from officepass.accounts.models import User
-from officepass.api.serializers import tickets_summary
 from officepass.core.errors import ERRORS, DomainError
 from officepass.offices.models import Office, Space
 from officepass.offices.selectors import nearby_free, office_search, symbol
 from officepass.stays import rules
 from officepass.stays.models import Stay
+from officepass.tickets.shapes import tickets_summary
 from officepass.web.stations import find_station
 
 

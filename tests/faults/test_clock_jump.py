@@ -13,9 +13,9 @@ from django.core.management import call_command
 
 from officepass.core.errors import DomainError
 from officepass.core.reconcile import all_breaches
+from officepass.core.registry import tick
 from officepass.stays import services
 from officepass.stays.models import Stay
-from officepass.stays.tasks import tick
 from officepass.tickets.models import LedgerEntry
 from tests import factories
 

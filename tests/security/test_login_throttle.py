@@ -8,7 +8,7 @@ from django.test import Client
 
 from officepass.accounts.models import LoginFailure
 from officepass.core.models import AuditEntry
-from officepass.stays.tasks import tick
+from officepass.core.registry import tick
 from tests import factories as f
 from tests.security.helpers import sign_in
 

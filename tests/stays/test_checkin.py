@@ -7,10 +7,10 @@ import time_machine
 
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
+from officepass.core.registry import tick
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
-from officepass.stays.tasks import tick
 from officepass.tickets.models import LedgerEntry
 from tests import factories as f
 

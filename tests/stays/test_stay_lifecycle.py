@@ -7,6 +7,7 @@ import time_machine
 
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
+from officepass.core.registry import tick
 from officepass.locks.models import LockCommand
 from officepass.stays.models import Stay
 from officepass.stays.services import (
@@ -16,7 +17,7 @@ from officepass.stays.services import (
     stay_force_checkout,
     stay_unlock,
 )
-from officepass.stays.tasks import reminders_send, tick
+from officepass.stays.tasks import reminders_send
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
-from officepass.core.reconcile import ledger_breaches
 from officepass.stays.services import stay_check_in
+from officepass.tickets.checks import ledger_breaches
 from officepass.tickets.cycles import add_month, cycles_roll_due
 from officepass.tickets.models import LedgerEntry, TicketAccount
 from officepass.tickets.services import ticket_grant, ticket_purchase_pack, ticket_refund

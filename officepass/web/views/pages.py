@@ -10,14 +10,15 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from officepass.accounts.models import User
-from officepass.api.serializers import opening_hours_out, stay_out
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices.models import SeatType
 from officepass.offices.rules_catalogue import label
 from officepass.offices.selectors import office_get, office_search
+from officepass.offices.shapes import opening_hours_out
 from officepass.stays.models import Stay
 from officepass.stays.selectors import stay_current, stay_history
+from officepass.stays.shapes import stay_out
 from officepass.web import presenters
 from officepass.web.stations import DEFAULT_POINT, DEFAULT_POINT_LABEL
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officepass.api.serializers import stay_out
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
 from officepass.stays.selectors import stay_current
 from officepass.stays.services import access_own_stay, stay_checkout, stay_extend, stay_unlock
+from officepass.stays.shapes import stay_out
 from officepass.web import presenters
 from officepass.web.views.pages import member_of, office_context
 

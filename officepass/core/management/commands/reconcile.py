@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from officepass.core.reconcile import all_breaches
+from officepass.core.registry import all_breaches
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
-from officepass.stays.tasks import tick
+from officepass.core.registry import tick
 
 log = logging.getLogger("officepass.worker")
 

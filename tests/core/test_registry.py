@@ -1,0 +1,21 @@
+"""Core runs every app's reconcile checks and worker tasks without importing the apps."""
+
+from officepass.core import registry
+
+
+def test_each_app_registers_its_reconcile_checks_with_core():
+    assert set(registry.CHECKS) == {"seats", "stays", "ledger"}
+
+
+def test_each_app_registers_its_worker_tasks_with_core():
+    assert set(registry.TASKS) == {
+        "forced_out",
+        "reminders",
+        "pruned",
+        "cycles",
+        "login_failures_pruned",
+    }
+
+
+def test_a_round_reports_a_count_for_every_registered_task(db):
+    assert set(registry.tick()) == set(registry.TASKS)
