@@ -2,8 +2,8 @@
 
 import logging
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.db import transaction
 
@@ -16,7 +16,6 @@ from officepass.locks.models import LockCommand
 from officepass.locks.registry import driver_for, driver_name
 from officepass.offices.models import Space
 from officepass.offices.selectors import nearby_free
-from officepass.stays.models import Stay
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +23,16 @@ log = logging.getLogger(__name__)
 SEND_WITHIN = timedelta(seconds=30)
 
 
+class StayRef(Protocol):
+    """The stay an unlock belongs to. Locks sit below stays (docs/architecture.md, "Layers"):
+    they keep a foreign key to the stay but never import its app."""
+
+    pk: Any
+    deadline: datetime
+
+
 def lock_command_create(
-    *, member: User | None, space: Space, stay: Stay | None, purpose: str
+    *, member: User | None, space: Space, stay: StayRef | None, purpose: str
 ) -> LockCommand:
     """Record an unlock (call inside the transaction that allows it)."""
     now = clock.now()
@@ -34,7 +41,7 @@ def lock_command_create(
         not_after = min(not_after, stay.deadline) if purpose == "unlock" else not_after
     command = LockCommand.objects.create(
         space=space,
-        stay=stay,
+        stay=stay,  # type: ignore[misc]  # a Stay at run time (StayRef for the layers)
         member=member,
         purpose=purpose,
         driver=driver_name(space),

@@ -12,7 +12,6 @@ from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office
-from officepass.stays.models import Stay
 from officepass.support.models import TroubleReport
 
 
@@ -46,7 +45,8 @@ def trouble_report_create(
     if kind not in TroubleReport.Kind.values or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
     office = Office.objects.filter(pk=office_id).first()
-    stay = Stay.objects.filter(pk=stay_id, member=member).first() if stay_id else None
+    # Support sits below stays: it reads the member's stay through the relation, no import.
+    stay = member.stays.filter(pk=stay_id).first() if stay_id else None
     if office is None or (stay_id and stay is None):
         raise DomainError("invalid_input", field="office_id" if office is None else "stay_id")
     with transaction.atomic():
