@@ -15,7 +15,6 @@ from officepass.locks.drivers.base import ErrorCode, LockError, Outcome
 from officepass.locks.models import LockCommand
 from officepass.locks.registry import driver_for, driver_name
 from officepass.offices.models import Space
-from officepass.offices.selectors import nearby_free
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +109,6 @@ def lock_command_send(command: LockCommand) -> LockCommand:
             error=error,
         )
     return command
-
-
-def unlock_outcome(command: LockCommand) -> str:
-    """The API's `result`: "unlocked" when the door confirmed, "accepted" when it was taken."""
-    if command.status == LockCommand.Status.CONFIRMED:
-        return "unlocked"
-    if command.status in (LockCommand.Status.ACCEPTED, LockCommand.Status.UNKNOWN):
-        return "accepted"
-    space = command.space
-    raise DomainError(
-        "lock_unavailable",
-        lock_error=command.error_code,
-        help_desk_phone=space.office.help_desk_phone,
-        nearby=nearby_free(office=space.office, seat_type=space.seat_type),
-    )
 
 
 def lock_is_online(space: Space) -> bool:

@@ -9,6 +9,7 @@ from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
+from officepass.offices.selectors import nearby_free
 from officepass.offices.shapes import space_out
 from officepass.stays.models import Stay
 
@@ -67,3 +68,20 @@ def checkout_unlock_out(command: LockCommand | None, stay: Stay) -> dict[str, An
         "error": command.error_code or _("no answer"),
         "help_desk_phone": stay.office.help_desk_phone,
     }
+
+
+def unlock_outcome(command: LockCommand) -> str:
+    """The API's `result`: "unlocked" when the door confirmed, "accepted" when it was taken;
+    otherwise the member's refusal, with the help desk and nearby free seats (built here, in
+    stays, not in locks: locks report outcomes, the stay app speaks to the member)."""
+    if command.status == LockCommand.Status.CONFIRMED:
+        return "unlocked"
+    if command.status in (LockCommand.Status.ACCEPTED, LockCommand.Status.UNKNOWN):
+        return "accepted"
+    space = command.space
+    raise DomainError(
+        "lock_unavailable",
+        lock_error=command.error_code,
+        help_desk_phone=space.office.help_desk_phone,
+        nearby=nearby_free(office=space.office, seat_type=space.seat_type),
+    )

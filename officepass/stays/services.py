@@ -19,12 +19,12 @@ from officepass.locks.services import (
     lock_command_create,
     lock_command_send,
     lock_is_online,
-    unlock_outcome,
 )
 from officepass.offices.models import Space
 from officepass.offices.selectors import nearby_free, space_for_code
 from officepass.stays import rules
 from officepass.stays.models import AvailabilityChange, Stay
+from officepass.stays.selectors import unlock_outcome
 from officepass.tickets.caps import monthly_cap_check
 from officepass.tickets.cycles import member_cycle_roll
 from officepass.tickets.services import ticket_account_ensure, ticket_consume
