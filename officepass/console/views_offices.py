@@ -208,6 +208,6 @@ def stay_detail(request: HttpRequest, stay_id: int) -> HttpResponse:
         "audit": AuditEntry.objects.filter(target_type="stays.stay", target_id=str(stay.pk)),
         "refund_form": forms.RefundForm(),
         "force_form": forms.ForceCheckoutForm(),
-        "running": stay.status == Stay.Status.ACTIVE and stay.deadline > clock.now(),
+        "running": stay.is_running(clock.now()),
     }
     return render(request, "console/stay.html", context)

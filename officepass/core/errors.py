@@ -39,7 +39,7 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
     "extension_not_open": (
         409,
-        _("You can extend from 15 minutes before the checkout deadline."),
+        _("You cannot extend yet: extension opens shortly before the checkout deadline."),
     ),
     "stay_not_active": (
         409,

@@ -1,11 +1,20 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+class StayQuerySet(models.QuerySet["Stay"]):
+    def running(self, at: datetime) -> "StayQuerySet":
+        """Stays still running at `at`: active and before their deadline (Stay.is_running)."""
+        return self.filter(status=Stay.Status.ACTIVE, deadline__gt=at)
+
+
 class Stay(models.Model):
-    """One check-in. It is over at `deadline` whatever the worker has done yet (ARCHITECTURE 4)."""
+    """One check-in. It is over at `deadline` whatever the worker has done yet
+    (docs/architecture.md, decision 4)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Checked in")
@@ -29,6 +38,8 @@ class Stay(models.Model):
     extensions = models.PositiveIntegerField(default=0)
     # Set when the T−15 reminder went out, so several workers send it once.
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StayQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -66,6 +77,12 @@ class Stay(models.Model):
 
     def __str__(self) -> str:
         return f"stay {self.pk} ({self.status})"
+
+    def is_running(self, at: datetime) -> bool:
+        """Still running at `at`: active and before its deadline. A stay past its deadline is
+        over whether or not the worker has recorded it (docs/rules.md, rule 10); this is the one
+        place that says so (StayQuerySet.running is its query form)."""
+        return self.status == self.Status.ACTIVE and at < self.deadline
 
 
 class AvailabilityChange(models.Model):

@@ -3,6 +3,10 @@
 import math
 from datetime import datetime, timedelta
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from officepass.core.errors import DomainError
 from officepass.offices import hours
 from officepass.offices.models import Office
@@ -43,3 +47,11 @@ def check_duration(
     if deadline > closes:
         raise DomainError(past_closing, closes_at=closes.isoformat())
     return deadline
+
+
+def extension_window_message(office: Office) -> Promise:
+    """The extension_not_open message with the office's own window (rule 8), not a fixed 15."""
+    return format_lazy(
+        _("You can extend from {minutes} minutes before the checkout deadline."),
+        minutes=office.extension_window_minutes,
+    )

@@ -20,7 +20,8 @@ def stay_current(*, member: User) -> Stay:
     """The member's running stay; one past its deadline is over (rule 10) even if unrecorded."""
     stay = (
         Stay.objects.select_related("office", "space")
-        .filter(member=member, status=Stay.Status.ACTIVE, deadline__gt=clock.now())
+        .running(clock.now())
+        .filter(member=member)
         .first()
     )
     if stay is None:

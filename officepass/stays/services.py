@@ -196,7 +196,7 @@ def access_own_stay(*, member: User, stay_id: int) -> Stay:
 
 
 def _require_running(stay: Stay, now: datetime) -> None:
-    if stay.status != Stay.Status.ACTIVE or now >= stay.deadline:
+    if not stay.is_running(now):
         raise DomainError("stay_not_active", status=stay.status, deadline=stay.deadline.isoformat())
 
 
@@ -211,7 +211,11 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     stay = access_own_stay(member=member, stay_id=stay_id)
     _require_running(stay, now)
     if now < stay.extension_opens_at:
-        raise DomainError("extension_not_open", opens_at=stay.extension_opens_at.isoformat())
+        raise DomainError(
+            "extension_not_open",
+            rules.extension_window_message(stay.office),
+            opens_at=stay.extension_opens_at.isoformat(),
+        )
     office = stay.office
     deadline = rules.check_duration(
         office, minutes, start=stay.deadline, now=now, past_closing="office_closing"
@@ -221,15 +225,17 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     if _uses_tickets_for_extension(member):
         _precheck_balance(member, tickets)
     with transaction.atomic():
-        moved = Stay.objects.filter(
-            pk=stay.pk, status=Stay.Status.ACTIVE, deadline=stay.deadline, deadline__gt=now
-        ).update(
-            deadline=deadline,
-            extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
-            minutes=F("minutes") + minutes,
-            tickets_consumed=F("tickets_consumed") + tickets,
-            extensions=F("extensions") + 1,
-            reminded_at=None,
+        moved = (
+            Stay.objects.running(now)
+            .filter(pk=stay.pk, deadline=stay.deadline)
+            .update(
+                deadline=deadline,
+                extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+                minutes=F("minutes") + minutes,
+                tickets_consumed=F("tickets_consumed") + tickets,
+                extensions=F("extensions") + 1,
+                reminded_at=None,
+            )
         )
         if not moved:
             raise DomainError("stay_not_active")

@@ -10,7 +10,7 @@ from officepass.stays.models import Stay
 
 def stay_out(stay: Stay, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
-    running = stay.status == Stay.Status.ACTIVE and now < stay.deadline
+    running = stay.is_running(now)
     # A stay past its deadline is over whether or not the worker has recorded it (rule 10).
     status = (
         Stay.Status.FORCED_OUT if stay.status == Stay.Status.ACTIVE and not running else stay.status

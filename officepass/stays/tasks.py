@@ -35,12 +35,11 @@ def notify_extension_open(stay: Stay) -> None:
 def reminders_send(*, limit: int = 500) -> int:
     """Send the T−15 reminder once per deadline (guarded by `reminded_at`)."""
     now = clock.now()
-    due = Stay.objects.filter(
-        status=Stay.Status.ACTIVE,
-        reminded_at__isnull=True,
-        extension_opens_at__lte=now,
-        deadline__gt=now,
-    ).select_related("member", "office", "space")[:limit]
+    due = (
+        Stay.objects.running(now)
+        .filter(reminded_at__isnull=True, extension_opens_at__lte=now)
+        .select_related("member", "office", "space")[:limit]
+    )
     sent = 0
     for stay in due:
         with transaction.atomic():

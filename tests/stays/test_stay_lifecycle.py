@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
@@ -210,3 +211,16 @@ def test_the_reminder_goes_out_once_when_extension_opens(
         stay_extend(member=stay.member, stay_id=stay.pk, minutes=120)
     with at(timedelta(hours=5, minutes=46)):
         assert reminders_send() == 1  # again for the new deadline
+
+
+def test_the_refusal_names_the_offices_own_extension_window(db):
+    with time_machine.travel(MORNING, tick=False):
+        space = f.space(f.office(unit_minutes=120, extension_window_minutes=30))
+        stay = stay_check_in(member=f.member(tickets=10), code=f.code_for(space), minutes=240)
+    with at(timedelta(hours=3)), pytest.raises(DomainError) as error:
+        stay_extend(member=stay.member, stay_id=stay.pk, minutes=120)
+    assert error.value.code == "extension_not_open"
+    with translation.override("en"):
+        assert "30 minutes" in str(error.value.message)
+    with translation.override("ja"):
+        assert "30分前" in str(error.value.message)

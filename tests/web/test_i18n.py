@@ -1,12 +1,14 @@
-"""Every string of the web app has its Japanese translation, compiled."""
+"""Every string has its Japanese translation, compiled, in the one catalogue officepass/locale
+(docs/architecture.md, "Translations")."""
 
 import gettext
 import re
 from pathlib import Path
 
-import officepass.web
+import officepass
 
-LOCALE = Path(officepass.web.__file__).parent / "locale" / "ja" / "LC_MESSAGES"
+PACKAGE = Path(officepass.__file__).parent
+LOCALE = PACKAGE / "locale" / "ja" / "LC_MESSAGES"
 
 
 def entries(text: str) -> list[tuple[str, str]]:
@@ -23,7 +25,7 @@ def entries(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def test_every_web_string_has_a_japanese_translation():
+def test_every_string_has_a_japanese_translation():
     found = [(i, s) for i, s in entries((LOCALE / "django.po").read_text("utf-8")) if i]
     assert len(found) > 100
     assert [i for i, s in found if not s] == []
@@ -42,3 +44,8 @@ def test_the_compiled_catalogue_matches_its_source():
     for msgid, msgstr in entries(po):
         if msgid and "\\" not in msgid:
             assert compiled.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
+
+
+def test_there_is_one_catalogue():
+    catalogues = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("django.po"))
+    assert catalogues == [Path("locale/ja/LC_MESSAGES/django.po")]

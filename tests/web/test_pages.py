@@ -346,3 +346,10 @@ def test_actions_on_another_members_stay_are_not_found_whatever_the_body(client,
         assert client.post("/stays/999999/extend", {"minutes": "x"}).status_code == 404
     stay.refresh_from_db()
     assert stay.extensions == 0 and stay.status == "active"
+
+
+def test_the_stay_page_shows_the_offices_own_extension_window(client, member):
+    with time_machine.travel(NOON_TOKYO, tick=False):
+        stay = _stay(member, extension_window_minutes=30)
+        html = page(client, f"/stays/{stay.pk}")
+    assert "チェックアウト期限の30分前" in html and "15分前" not in html
