@@ -1,6 +1,6 @@
 """Monthly usage and settlement, computed by SQL aggregation over stays and the ledger.
 
-A month is a calendar month in the site's time zone (settings.TIME_ZONE, Asia/Tokyo); a stay
+A month is a calendar month on the network's calendar (core.clock, NETWORK_TIME_ZONE); a stay
 belongs to the month it started in, with every ticket movement linked to it. Tickets are the
 stay's consumption (written with each `consume` ledger entry in the same transaction) less
 the `refund` entries linked to the stay, so a report line equals the ledger's sum over its
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     DurationField,
@@ -49,7 +48,7 @@ class Month:
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return clock.network_zone()
 
     @property
     def start(self) -> datetime:
@@ -57,8 +56,7 @@ class Month:
 
     @property
     def end(self) -> datetime:
-        days = calendar.monthrange(self.year, self.month)[1]
-        return self.start + timedelta(days=days)
+        return clock.next_month_start(self.start)
 
     @property
     def days(self) -> list[date]:
@@ -72,8 +70,8 @@ class Month:
 def month_parse(text: str | None) -> Month:
     """`YYYY-MM`, or the current month when empty; `invalid_input` otherwise."""
     if not text:
-        now = clock.now().astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
-        return Month(now.year, now.month)
+        start = clock.month_start(clock.now())
+        return Month(start.year, start.month)
     try:
         year, month = (int(part) for part in text.split("-"))
         if not (2000 <= year <= 2100 and 1 <= month <= 12):

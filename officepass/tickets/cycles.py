@@ -4,7 +4,6 @@ import calendar
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from officepass.accounts.models import User
 from officepass.core import clock
@@ -14,16 +13,15 @@ from officepass.tickets.services import _move, ticket_account_ensure
 
 
 def add_month(at: datetime) -> datetime:
-    """The same local day and time next month (TIME_ZONE), clamped to the month's last day.
+    """The same local day and time next month, clamped to the month's last day.
 
-    Cycles are reckoned on the network's own calendar: 1 Dec 00:00 in Tokyo is followed by
-    1 Jan 00:00 in Tokyo, whatever that is in UTC.
+    Cycles are reckoned on the network's own calendar (core.clock, NETWORK_TIME_ZONE):
+    1 Dec 00:00 in Tokyo is followed by 1 Jan 00:00 in Tokyo, whatever that is in UTC.
     """
-    local = timezone.localtime(at)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    naive = local.replace(tzinfo=None, year=year, month=month, day=day)
-    return timezone.make_aware(naive).astimezone(at.tzinfo)
+    local = at.astimezone(clock.network_zone())
+    following = clock.next_month_start(local)
+    day = min(local.day, calendar.monthrange(following.year, following.month)[1])
+    return local.replace(year=following.year, month=following.month, day=day).astimezone(at.tzinfo)
 
 
 def member_cycle_roll(*, member: User) -> bool:
