@@ -107,10 +107,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
-    @property
-    def is_secretariat(self) -> bool:
-        return self.is_staff
-
 
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored. Expires and can be revoked."""

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from officepass.accounts.models import Company, User
 from officepass.offices.access import can_run_office
-from officepass.offices.models import Office, Operator, Space
+from officepass.offices.models import Office, Space
 from officepass.stays.models import Stay
 from officepass.support.models import TroubleReport
 
@@ -69,12 +69,6 @@ def offices_visible(user: User) -> QuerySet[Office]:
     if user.operator_id:
         return offices.filter(operator_id=user.operator_id)
     return offices.none()
-
-
-def operators_visible(user: User) -> QuerySet[Operator]:
-    if user.is_staff:
-        return Operator.objects.all()
-    return Operator.objects.filter(pk=user.operator_id or 0)
 
 
 def access_office(*, user: User, office_id: int) -> Office:

@@ -21,11 +21,6 @@ DRIVERS: dict[str, type[LockDriver]] = {
 }
 
 
-def register(driver: type[LockDriver]) -> type[LockDriver]:
-    DRIVERS[driver.name] = driver
-    return driver
-
-
 def driver_name(space: Space) -> str:
     return space.lock_driver or settings.DEFAULT_LOCK_DRIVER
 
