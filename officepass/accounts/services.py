@@ -12,7 +12,7 @@ from django.db import transaction
 
 from officepass.accounts.models import ApiToken, Company, LoginFailure, Plan, User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 
 TOKEN_PREFIX = "op_"  # noqa: S105 (a prefix, not a secret)
@@ -64,7 +64,9 @@ def user_authenticate(*, email: str, password: str, ip: str | None = None) -> Us
     if not isinstance(user, User):
         with transaction.atomic():
             failure = LoginFailure.objects.create(email=email, ip=ip, created_at=clock.now())
-            audit(actor=None, action="auth.login_failed", target=failure, email=email, ip=ip)
+            audit(
+                actor=None, action=AuditAction.AUTH_LOGIN_FAILED, target=failure, email=email, ip=ip
+            )
         raise DomainError("invalid_credentials")
     # The account's own slate is wiped by a right password; the address's count stays.
     LoginFailure.objects.filter(email=email).delete()
@@ -86,7 +88,7 @@ def token_create_for_login(
             created_at=now,
             expires_at=now + timedelta(days=settings.TOKEN_TTL_DAYS),
         )
-        audit(actor=user, action="auth.token_created", target=token)
+        audit(actor=user, action=AuditAction.AUTH_TOKEN_CREATED, target=token)
     return raw, token
 
 
@@ -108,7 +110,7 @@ def token_revoke(*, user: User, raw: str) -> bool:
             return False
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit(actor=user, action="auth.token_revoked", target=token)
+        audit(actor=user, action=AuditAction.AUTH_TOKEN_REVOKED, target=token)
     return True
 
 
@@ -120,7 +122,7 @@ def member_cap_set(*, actor: User, member: User, cap: int | None) -> User:
     with transaction.atomic():
         member.monthly_ticket_cap = cap
         member.save(update_fields=["monthly_ticket_cap"])
-        audit(actor=actor, action="member.cap_set", target=member, **data)
+        audit(actor=actor, action=AuditAction.MEMBER_CAP_SET, target=member, **data)
     return member
 
 
@@ -128,17 +130,19 @@ def company_create(*, actor: User, name: str, code: str, plan: Plan) -> Company:
     """A corporate customer; employees join with its 16-digit code (unique, CHECKed)."""
     with transaction.atomic():
         company = Company.objects.create(name=name, code=code, plan=plan)
-        audit(actor=actor, action="company.create", target=company, code=code, plan=plan.pk)
+        audit(
+            actor=actor, action=AuditAction.COMPANY_CREATE, target=company, code=code, plan=plan.pk
+        )
     return company
 
 
 def user_signed_in(*, user: User) -> None:
     """The audit row of a web sign-in (the session itself is Django's)."""
     with transaction.atomic():
-        audit(actor=user, action="web.signin", target=user)
+        audit(actor=user, action=AuditAction.WEB_SIGNIN, target=user)
 
 
-def user_signed_out(*, user: User, action: str = "web.signout") -> None:
+def user_signed_out(*, user: User, action: AuditAction = AuditAction.WEB_SIGNOUT) -> None:
     """The audit row of a sign-out (web session or API session)."""
     with transaction.atomic():
         audit(actor=user, action=action, target=user)
@@ -150,4 +154,4 @@ def member_language_set(*, member: User, language: str) -> None:
         return
     with transaction.atomic():
         User.objects.filter(pk=member.pk).update(language=language)
-        audit(actor=member, action="member.language", target=member, language=language)
+        audit(actor=member, action=AuditAction.MEMBER_LANGUAGE, target=member, language=language)

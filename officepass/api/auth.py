@@ -9,6 +9,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from officepass.accounts.models import User
 from officepass.accounts.services import token_revoke, user_for_token, user_signed_out
+from officepass.core.audit import AuditAction
 from officepass.core.errors import DomainError
 
 
@@ -48,4 +49,4 @@ def sign_out(request: HttpRequest, user: User) -> None:
         token_revoke(user=user, raw=raw)
     else:
         logout(request)
-        user_signed_out(user=user, action="auth.signed_out")
+        user_signed_out(user=user, action=AuditAction.AUTH_SIGNED_OUT)

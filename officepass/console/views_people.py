@@ -12,7 +12,7 @@ from officepass.accounts.models import Company, User
 from officepass.console import access, forms
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.core.errors import DomainError
-from officepass.core.models import AuditEntry
+from officepass.core.selectors import AUDIT_FILTERS, audit_entries
 from officepass.locks.models import LockCommand
 from officepass.offices import services as office_services
 from officepass.offices.models import Operator
@@ -136,22 +136,11 @@ def member_cap(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect("console:company-report", company_id=member.company_id)
 
 
-AUDIT_FILTERS = ("action", "target_type", "target_id", "actor")
-
-
 @console_view(SECRETARIAT)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    """The audit log with the vocabulary's labels (core/actions.py)."""
     filters = {key: request.GET.get(key, "").strip()[:64] for key in AUDIT_FILTERS}
-    if filters["action"]:
-        entries = entries.filter(action__startswith=filters["action"])
-    if filters["target_type"]:
-        entries = entries.filter(target_type=filters["target_type"])
-    if filters["target_id"]:
-        entries = entries.filter(target_id=filters["target_id"])
-    if filters["actor"]:
-        entries = entries.filter(actor__email__icontains=filters["actor"])
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    page = Paginator(audit_entries(filters), 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page, "filters": filters})
 
 

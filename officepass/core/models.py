@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from officepass.core.actions import action_label
+
 
 class AuditEntry(models.Model):
     """One row per state change, written in the same transaction as the change."""
@@ -22,6 +24,11 @@ class AuditEntry(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}#{self.target_id}"
         )
+
+    @property
+    def action_label(self) -> str:
+        """The reader's label of the action (core/actions.py)."""
+        return action_label(self.action)
 
 
 class IdempotencyRecord(models.Model):

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.locks.models import LockHealth
 
 
@@ -28,7 +28,7 @@ def lock_health_report(
         if was_online != online:
             audit(
                 actor=None,
-                action="lock.online" if online else "lock.offline",
+                action=AuditAction.LOCK_ONLINE if online else AuditAction.LOCK_OFFLINE,
                 target=health,
                 space=space_id,
                 state=state,

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from officepass.accounts.models import User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.locks.drivers.base import ErrorCode, LockError, Outcome
 from officepass.locks.models import LockCommand
@@ -28,6 +28,28 @@ class StayRef(Protocol):
 
     pk: Any
     deadline: datetime
+
+
+# The audit action of each (purpose, step) of a lock command (the vocabulary has no f-strings).
+LOCK_ACTIONS: dict[tuple[str, str], AuditAction] = {
+    ("unlock", "requested"): AuditAction.LOCK_UNLOCK_REQUESTED,
+    ("unlock", LockCommand.Status.CONFIRMED): AuditAction.LOCK_UNLOCK_CONFIRMED,
+    ("unlock", LockCommand.Status.ACCEPTED): AuditAction.LOCK_UNLOCK_ACCEPTED,
+    ("unlock", LockCommand.Status.UNKNOWN): AuditAction.LOCK_UNLOCK_UNKNOWN,
+    ("unlock", LockCommand.Status.FAILED): AuditAction.LOCK_UNLOCK_FAILED,
+    ("unlock", LockCommand.Status.EXPIRED): AuditAction.LOCK_UNLOCK_EXPIRED,
+    ("exit", "requested"): AuditAction.LOCK_EXIT_REQUESTED,
+    ("exit", LockCommand.Status.CONFIRMED): AuditAction.LOCK_EXIT_CONFIRMED,
+    ("exit", LockCommand.Status.ACCEPTED): AuditAction.LOCK_EXIT_ACCEPTED,
+    ("exit", LockCommand.Status.UNKNOWN): AuditAction.LOCK_EXIT_UNKNOWN,
+    ("exit", LockCommand.Status.FAILED): AuditAction.LOCK_EXIT_FAILED,
+    ("exit", LockCommand.Status.EXPIRED): AuditAction.LOCK_EXIT_EXPIRED,
+}
+
+
+def lock_action(purpose: str, step: str) -> AuditAction:
+    """`lock.<purpose>_<step>` from the vocabulary (KeyError for a step it lacks)."""
+    return LOCK_ACTIONS[(purpose, step)]
 
 
 def lock_command_create(
@@ -49,7 +71,7 @@ def lock_command_create(
     )
     audit(
         actor=member,
-        action=f"lock.{purpose}_requested",
+        action=lock_action(purpose, "requested"),
         target=command,
         space=space.pk,
         stay=getattr(stay, "pk", None),
@@ -103,7 +125,7 @@ def lock_command_send(command: LockCommand) -> LockCommand:
         )
         audit(
             actor=command.member,
-            action=f"lock.{command.purpose}_{status}",
+            action=lock_action(command.purpose, status),
             target=command,
             latency_ms=command.latency_ms,
             error=error,
@@ -145,7 +167,7 @@ def lock_configure(
         space.save(update_fields=["lock_driver", "lock_settings"])
         audit(
             actor=actor,
-            action="lock.configured",
+            action=AuditAction.LOCK_CONFIGURED,
             target=space,
             before=before,
             after={"driver": driver, "settings": lock_settings},

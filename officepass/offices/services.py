@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import F
 
 from officepass.accounts.models import User
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office, Operator, Space
 
@@ -14,7 +14,12 @@ def space_code_reissue(*, actor: User, space: Space) -> Space:
     with transaction.atomic():
         Space.objects.filter(pk=space.pk).update(code_version=F("code_version") + 1)
         space.refresh_from_db(fields=["code_version"])
-        audit(actor=actor, action="space.code_reissue", target=space, version=space.code_version)
+        audit(
+            actor=actor,
+            action=AuditAction.SPACE_CODE_REISSUE,
+            target=space,
+            version=space.code_version,
+        )
     return space
 
 
@@ -24,7 +29,7 @@ def office_update(*, actor: User, office: Office, changed: list[str]) -> Office:
         return office
     with transaction.atomic():
         office.save(update_fields=changed)
-        audit(actor=actor, action="office.update", target=office, fields=changed)
+        audit(actor=actor, action=AuditAction.OFFICE_UPDATE, target=office, fields=changed)
     return office
 
 
@@ -39,7 +44,7 @@ def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
             raise DomainError("invalid_input", field="quota")
         space.in_use = current.in_use
         space.save(update_fields=changed)
-        audit(actor=actor, action="space.update", target=space, fields=changed)
+        audit(actor=actor, action=AuditAction.SPACE_UPDATE, target=space, fields=changed)
     return space
 
 
@@ -49,5 +54,5 @@ def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator
         old = operator.payout_per_ticket
         operator.payout_per_ticket = rate
         operator.save(update_fields=["payout_per_ticket"])
-        audit(actor=actor, action="operator.rate_set", target=operator, old=old, new=rate)
+        audit(actor=actor, action=AuditAction.OPERATOR_RATE_SET, target=operator, old=old, new=rate)
     return operator

@@ -12,7 +12,7 @@ from django.db.models import F
 
 from officepass.accounts.models import User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.locks.models import LockCommand
 from officepass.locks.services import (
@@ -48,6 +48,14 @@ def availability_changed(space: Space) -> None:
     )
 
 
+# The audit action of each way a stay ends (the vocabulary has no f-strings).
+STAY_ENDED: dict[str, AuditAction] = {
+    Stay.Status.CHECKED_OUT: AuditAction.STAY_CHECKED_OUT,
+    Stay.Status.FORCED_OUT: AuditAction.STAY_FORCED_OUT,
+    Stay.Status.CANCELLED: AuditAction.STAY_CANCELLED,
+}
+
+
 def stay_end(
     stay: Stay, *, status: str, ended_at: datetime, actor: User | None, **data: object
 ) -> bool:
@@ -59,7 +67,7 @@ def stay_end(
         return False
     stay.status, stay.ended_at = status, ended_at
     space_release(stay.space)
-    audit(actor=actor, action=f"stay.{status}", target=stay, space=stay.space_id, **data)
+    audit(actor=actor, action=STAY_ENDED[status], target=stay, space=stay.space_id, **data)
     return True
 
 
@@ -173,7 +181,7 @@ def _check_in(
         availability_changed(space)
         audit(
             actor=member,
-            action="stay.check_in",
+            action=AuditAction.STAY_CHECK_IN,
             target=stay,
             space=space.pk,
             minutes=minutes,
@@ -247,7 +255,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
         )
         audit(
             actor=member,
-            action="stay.extend",
+            action=AuditAction.STAY_EXTEND,
             target=stay,
             minutes=minutes,
             tickets=tickets,
@@ -265,7 +273,12 @@ def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
         _require_running(stay, now)
     except DomainError:
         with transaction.atomic():
-            audit(actor=member, action="lock.unlock_refused", target=stay, reason="stay_not_active")
+            audit(
+                actor=member,
+                action=AuditAction.LOCK_UNLOCK_REFUSED,
+                target=stay,
+                reason="stay_not_active",
+            )
         raise
     _limit_unlock_rate(member, now)
     with transaction.atomic():

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.stays.models import AvailabilityChange, Stay
 
 log = logging.getLogger("officepass.worker")
@@ -47,7 +47,12 @@ def reminders_send(*, limit: int = 500) -> int:
                 reminded_at=now
             ):
                 continue
-            audit(actor=None, action="stay.reminder_sent", target=stay, kind="extension_open")
+            audit(
+                actor=None,
+                action=AuditAction.STAY_REMINDER_SENT,
+                target=stay,
+                kind="extension_open",
+            )
             transaction.on_commit(lambda stay=stay: notify_extension_open(stay))  # type: ignore[misc]
         sent += 1
     return sent

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from officepass.accounts.models import User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office
 from officepass.support.models import TroubleReport
@@ -61,7 +61,7 @@ def trouble_report_create(
         )
         audit(
             actor=member,
-            action="trouble_report.create",
+            action=AuditAction.TROUBLE_REPORT_CREATE,
             target=report,
             kind=kind,
             office=office.pk,
@@ -79,7 +79,7 @@ def trouble_report_set_status(*, actor: User, report: TroubleReport, status: str
         if moved.update(status=status):
             audit(
                 actor=actor,
-                action="trouble_report.status",
+                action=AuditAction.TROUBLE_REPORT_STATUS,
                 target=report,
                 old=report.status,
                 new=status,

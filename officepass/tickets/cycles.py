@@ -7,7 +7,7 @@ from django.db import transaction
 
 from officepass.accounts.models import User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.tickets.models import LedgerEntry, TicketAccount
 from officepass.tickets.services import _move, ticket_account_ensure
 
@@ -68,7 +68,7 @@ def member_cycle_roll(*, member: User) -> bool:
         member.cycle_ends_at = new_end
         audit(
             actor=None,
-            action="member.cycle_rolled",
+            action=AuditAction.MEMBER_CYCLE_ROLLED,
             target=member,
             closed=old_end.isoformat(),
             next_end=new_end.isoformat(),

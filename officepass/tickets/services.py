@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from officepass.accounts.models import Plan, User
 from officepass.core import clock
-from officepass.core.audit import audit
+from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.tickets.models import LedgerEntry, TicketAccount
 
@@ -79,7 +79,7 @@ def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> Led
 
 def _move_audited(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None,
     member: User,
     kind: str,
@@ -118,7 +118,7 @@ def ticket_refund(
     if tickets <= 0 or not reason.strip():
         raise DomainError("invalid_input", tickets=tickets)
     return _move_audited(
-        action="ticket.refund",
+        action=AuditAction.TICKET_REFUND,
         actor=actor,
         member=member,
         kind=LedgerEntry.Kind.REFUND,
@@ -136,7 +136,7 @@ def ticket_grant(
         raise DomainError("invalid_input", tickets=tickets)
     try:
         return _move_audited(
-            action="ticket.grant",
+            action=AuditAction.TICKET_GRANT,
             actor=actor,
             member=member,
             kind=LedgerEntry.Kind.GRANT,
@@ -153,7 +153,7 @@ def ticket_grant(
 def ticket_purchase_pack(*, actor: User | None, member: User) -> LedgerEntry:
     """An add-on pack of 5 tickets; like every ticket, it expires at the cycle's end."""
     return _move_audited(
-        action="ticket.purchase",
+        action=AuditAction.TICKET_PURCHASE,
         actor=actor,
         member=member,
         kind=LedgerEntry.Kind.PURCHASE,
@@ -173,5 +173,7 @@ def member_plan_change(*, actor: User, member: User, plan: Plan) -> User:
         member.plan = plan
         member.save(update_fields=["plan"])
         TicketAccount.objects.filter(member=member).update(postpaid=plan.postpaid)
-        audit(actor=actor, action="member.plan_change", target=member, old=old, new=plan.pk)
+        audit(
+            actor=actor, action=AuditAction.MEMBER_PLAN_CHANGE, target=member, old=old, new=plan.pk
+        )
     return member

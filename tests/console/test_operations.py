@@ -55,6 +55,7 @@ def test_the_audit_log_filters_by_action_and_actor(client, world):
     client.force_login(world.secretariat)
     page = client.get("/console/audit/?action=trouble_report&actor=alpha-employee").content
     assert b"trouble_report.create" in page and b"stay.check_in" not in page
+    assert "トラブル報告 <code>trouble_report.create</code>" in page.decode()  # label, code
 
 
 def test_the_secretariat_changes_a_plan_and_a_counted_down_account_cannot_turn_prepaid(

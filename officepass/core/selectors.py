@@ -1,0 +1,21 @@
+"""Reads of core's tables: the audit log for the secretariat's viewer."""
+
+from django.db.models import QuerySet
+
+from officepass.core.models import AuditEntry
+
+AUDIT_FILTERS = ("action", "target_type", "target_id", "actor")
+
+
+def audit_entries(filters: dict[str, str]) -> QuerySet[AuditEntry]:
+    """Newest first; `action` matches a prefix (`lock.` finds every lock action)."""
+    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    if filters.get("action"):
+        entries = entries.filter(action__startswith=filters["action"])
+    if filters.get("target_type"):
+        entries = entries.filter(target_type=filters["target_type"])
+    if filters.get("target_id"):
+        entries = entries.filter(target_id=filters["target_id"])
+    if filters.get("actor"):
+        entries = entries.filter(actor__email__icontains=filters["actor"])
+    return entries
