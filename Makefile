@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/lint_rules.py
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -319,7 +319,8 @@ def cmd_profile(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace) -> dict[str, Any]:
-    """Seat counters against active stays (ARCHITECTURE 3) and stay totals after the run."""
+    """Seat counters against active stays (docs/architecture.md, decision 3) and stay totals
+    after the run."""
     active = Count("stays", filter=Q(stays__status=Stay.Status.ACTIVE))
     drift = Space.objects.annotate(active=active).exclude(in_use=F("active")).count()
     statuses = dict(Stay.objects.values_list("status").annotate(n=Count("pk")))

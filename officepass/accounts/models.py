@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Plan(models.Model):
-    """A membership plan; figures are data, not code (SPEC "Plans")."""
+    """A membership plan; figures are data, not code (docs/rules.md, "Plans")."""
 
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on state-changing POSTs (ARCHITECTURE 7).
+"""`Idempotency-Key` on state-changing POSTs (docs/architecture.md, decision 7).
 
 The key is inserted in the same transaction as the effect. A concurrent duplicate waits on
 the unique index (PostgreSQL) or the write lock (SQLite) until the first commits, then gets

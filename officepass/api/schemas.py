@@ -1,4 +1,4 @@
-"""Shapes of API v1 (../shared/API.md); used for the OpenAPI document and validation."""
+"""Shapes of API v1 (docs/api.md); used for the OpenAPI document and validation."""
 
 from datetime import datetime
 from typing import Annotated, Literal

@@ -1,4 +1,4 @@
-"""Server-sent events of availability changes (ARCHITECTURE 8).
+"""Server-sent events of availability changes (docs/architecture.md, decision 8).
 
 Every change is written to the change log (`AvailabilityChange`) in the changing
 transaction, so a check-in anywhere reaches every viewer, and a stream resumes from

@@ -1,4 +1,4 @@
-"""API v1 (../shared/API.md): parse, check access, call one service, shape the answer."""
+"""API v1 (docs/api.md): parse, check access, call one service, shape the answer."""
 
 from typing import Any
 

@@ -12,10 +12,11 @@ from officepass.console.access import OFFICE_ROLES, SECRETARIAT, actor, console_
 from officepass.console.poster import poster_pdf, space_checkin_url
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.core.selectors import audit_entries_for
 from officepass.locks.registry import driver_name
 from officepass.locks.services import lock_configure
 from officepass.offices import services as office_services
-from officepass.stays.models import Stay
+from officepass.stays.selectors import stay_lock_commands, stays_active_in
 from officepass.stays.services import stay_force_checkout
 
 
@@ -121,11 +122,7 @@ def space_reissue(request: HttpRequest, space_id: int) -> HttpResponse:
 @console_view(*OFFICE_ROLES)
 def occupancy(request: HttpRequest, office_id: int) -> HttpResponse:
     office = access.access_office(user=actor(request), office_id=office_id)
-    stays = (
-        Stay.objects.filter(office=office, status=Stay.Status.ACTIVE)
-        .select_related("member", "space")
-        .order_by("space__name", "deadline")
-    )
+    stays = stays_active_in(office)
     context = {
         "office": office,
         "spaces": office.spaces.order_by("name"),
@@ -197,15 +194,12 @@ def space_display_svg(request: HttpRequest, space_id: int) -> HttpResponse:
 @console_view(*OFFICE_ROLES)
 def stay_detail(request: HttpRequest, stay_id: int) -> HttpResponse:
     """One stay with its ledger entries, lock commands and audit rows (refund, force out)."""
-    from officepass.core.models import AuditEntry
-    from officepass.locks.models import LockCommand
-
     stay = access.access_stay(user=actor(request), stay_id=stay_id)
     context = {
         "stay": stay,
         "entries": stay.ledger_entries.order_by("effective_at", "id"),
-        "commands": LockCommand.objects.filter(stay=stay).order_by("id"),
-        "audit": AuditEntry.objects.filter(target_type="stays.stay", target_id=str(stay.pk)),
+        "commands": stay_lock_commands(stay),
+        "audit": audit_entries_for(stay),
         "refund_form": forms.RefundForm(),
         "force_form": forms.ForceCheckoutForm(),
         "running": stay.is_running(clock.now()),

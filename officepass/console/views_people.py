@@ -2,20 +2,19 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from officepass.accounts import services as account_services
-from officepass.accounts.models import Company, User
+from officepass.accounts.selectors import companies_visible, members_search
 from officepass.console import access, forms
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
-from officepass.locks.models import LockCommand
 from officepass.offices import services as office_services
-from officepass.offices.models import Operator
+from officepass.offices.selectors import operator_get, operators_with_office_count
+from officepass.stays.selectors import stay_lock_commands
 from officepass.support import services as support_services
 from officepass.support.models import TroubleReport
 from officepass.tickets import services as ticket_services
@@ -44,17 +43,15 @@ def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return redirect("console:trouble", report_id=report.pk)
-    commands = LockCommand.objects.filter(stay=report.stay).order_by("id") if report.stay else []
+    commands = stay_lock_commands(report.stay)
     context = {"report": report, "form": form, "commands": commands}
     return render(request, "console/trouble_detail.html", context)
 
 
 @console_view(SECRETARIAT)
 def member_list(request: HttpRequest) -> HttpResponse:
-    members = User.objects.select_related("plan", "company").order_by("email")
     query = request.GET.get("q", "").strip()[:100]
-    if query:
-        members = members.filter(email__icontains=query)
+    members = members_search(query)
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(request, "console/member_list.html", {"page": page, "q": query})
 
@@ -108,9 +105,7 @@ def member_action(request: HttpRequest, member_id: int, action: str) -> HttpResp
 @console_view(SECRETARIAT, COMPANY)
 def company_list(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    companies = Company.objects.select_related("plan").order_by("name")
-    if not user.is_staff:
-        companies = companies.filter(pk=user.company_id or 0)
+    companies = companies_visible(user)
     form = forms.CompanyForm(request.POST or None) if user.is_staff else None
     if form is not None and request.method == "POST" and form.is_valid():
         account_services.company_create(actor=user, **form.cleaned_data)
@@ -147,13 +142,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @console_view(SECRETARIAT)
 def operator_list(request: HttpRequest) -> HttpResponse:
     """Operators and their payout rate per ticket (the secretariat sets it)."""
-    operators = Operator.objects.annotate(office_count=Count("offices")).order_by("name")
+    operators = operators_with_office_count()
     return render(request, "console/operator_list.html", {"operators": operators})
 
 
 @console_view(SECRETARIAT)
 def operator_rate(request: HttpRequest, operator_id: int) -> HttpResponse:
-    operator = Operator.objects.filter(pk=operator_id).first()
+    operator = operator_get(operator_id)
     if operator is None:
         raise Http404
     if request.method != "POST":

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from officepass.accounts.models import User
+from officepass.accounts.selectors import company_employees
 from officepass.console import access, charts, reports
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.console.csvexport import csv_response
@@ -206,7 +206,7 @@ def report_office_stays_csv(request: HttpRequest, office_id: int) -> HttpRespons
 
 def _company_lines(company_id: int, month: reports.Month) -> list[dict[str, Any]]:
     usage = reports.usage_by("member_id", month, member__company_id=company_id)
-    employees = User.objects.filter(company_id=company_id).order_by("email")
+    employees = company_employees(company_id)
     return [{"member": m, **usage.get(m.pk, reports.EMPTY)} for m in employees]
 
 

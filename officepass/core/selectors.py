@@ -1,6 +1,6 @@
 """Reads of core's tables: the audit log for the secretariat's viewer."""
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from officepass.core.models import AuditEntry
 
@@ -19,3 +19,8 @@ def audit_entries(filters: dict[str, str]) -> QuerySet[AuditEntry]:
     if filters.get("actor"):
         entries = entries.filter(actor__email__icontains=filters["actor"])
     return entries
+
+
+def audit_entries_for(target: Model) -> QuerySet[AuditEntry]:
+    """The audit rows about one object."""
+    return AuditEntry.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))

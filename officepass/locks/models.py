@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LockCommand(models.Model):
-    """An unlock, recorded before it is sent (ARCHITECTURE 6): outcome and latency kept."""
+    """An unlock, recorded before it is sent (docs/architecture.md, decision 6): outcome and
+    latency kept."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -79,7 +79,8 @@ def seat_image_path(instance: "Space", filename: str) -> str:
 class Space(models.Model):
     """A seat area with its own door code, lock and quota for pass members.
 
-    `in_use` is a counter claimed by one guarded UPDATE at check-in (ARCHITECTURE 3).
+    `in_use` is a counter claimed by one guarded UPDATE at check-in (docs/architecture.md,
+    decision 3).
     """
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="spaces")

@@ -3,11 +3,11 @@
 import math
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from officepass.core.errors import DomainError
 from officepass.offices.codes import parse_code_window
-from officepass.offices.models import Office, Space
+from officepass.offices.models import Office, Operator, Space
 
 EARTH_RADIUS_M = 6_371_000
 
@@ -129,3 +129,16 @@ def office_search(
     found = Office.objects.select_related("operator").prefetch_related("spaces")
     by_id = found.in_bulk([pk for pk, _ in ranked])
     return [(by_id[pk], dist) for pk, dist in ranked]
+
+
+def operators_with_office_count() -> QuerySet[Operator]:
+    return Operator.objects.annotate(office_count=Count("offices")).order_by("name")
+
+
+def operator_get(operator_id: int) -> Operator | None:
+    return Operator.objects.filter(pk=operator_id).first()
+
+
+def office_or_none(office_id: int | None) -> Office | None:
+    """Any office by id (inactive ones too: a trouble report may name one), or None."""
+    return Office.objects.filter(pk=office_id).first() if office_id else None

@@ -89,7 +89,7 @@ class AvailabilityChange(models.Model):
     """A space whose availability changed; written in the changing transaction.
 
     Event streams in every web process read this log after their last id, so a change made by
-    any process reaches every viewer (ARCHITECTURE 8). The worker prunes old rows.
+    any process reaches every viewer (docs/architecture.md, decision 8). The worker prunes old rows.
     """
 
     space = models.ForeignKey("offices.Space", on_delete=models.CASCADE, related_name="+")

@@ -2,13 +2,14 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.models import LockCommand
-from officepass.offices.models import Space
+from officepass.offices.models import Office, Space
 from officepass.offices.selectors import nearby_free
 from officepass.offices.shapes import space_out
 from officepass.stays.models import Stay
@@ -86,3 +87,30 @@ def unlock_outcome(command: LockCommand) -> str:
         help_desk_phone=space.office.help_desk_phone,
         nearby=nearby_free(office=space.office, seat_type=space.seat_type),
     )
+
+
+def stays_active_in(office: Office) -> QuerySet[Stay]:
+    """The office's active stays (one past its deadline included until the worker ends it)."""
+    return (
+        Stay.objects.filter(office=office, status=Stay.Status.ACTIVE)
+        .select_related("member", "space")
+        .order_by("space__name", "deadline")
+    )
+
+
+def stay_lock_commands(stay: Stay | None) -> QuerySet[LockCommand] | list[LockCommand]:
+    """The stay's lock commands, oldest first ([] without a stay)."""
+    return LockCommand.objects.filter(stay=stay).order_by("id") if stay is not None else []
+
+
+def stay_last_of(member: User) -> Stay | None:
+    """The member's latest stay, with its office (the map centres on it)."""
+    return Stay.objects.filter(member=member).select_related("office").first()
+
+
+def stay_of_member(member: User, stay_id: int | None) -> Stay | None:
+    """One of the member's own stays, or None (another member's stay is None too)."""
+    if not stay_id:
+        return None
+    stays = Stay.objects.select_related("office", "space").filter(member=member)
+    return stays.filter(pk=stay_id).first()

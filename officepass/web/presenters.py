@@ -19,7 +19,8 @@ from officepass.web.stations import find_station
 
 
 def availability(remaining: int) -> dict[str, Any]:
-    """The guide's symbol with words and a number, never colour alone (SPEC "feel")."""
+    """The guide's symbol with words and a number, never colour alone (docs/rules.md, "How
+    the member app feels")."""
     if remaining >= 2:
         text = _("Available %(n)d") % {"n": remaining}
     elif remaining == 1:

@@ -3,6 +3,7 @@
 from typing import get_args
 
 import pytest
+from pydantic import BaseModel
 
 from officepass.api import schemas
 from officepass.offices import hours
@@ -12,7 +13,7 @@ from officepass.support.models import TroubleReport
 from officepass.tickets.models import LedgerEntry
 
 
-def literal(schema: type, field: str) -> set[str]:
+def literal(schema: type[BaseModel], field: str) -> set[str]:
     return set(get_args(schema.model_fields[field].annotation))
 
 

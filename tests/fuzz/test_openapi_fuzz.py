@@ -158,7 +158,7 @@ def _documents(case: Any, status: int) -> bool:
 
 
 def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every 4xx body is `{"code": <snake_case>, "message": <non-empty>}` (API.md)."""
+    """Every 4xx body is `{"code": <snake_case>, "message": <non-empty>}` (docs/api.md)."""
     if not 400 <= response.status_code < 500:
         return None
     body = _json(response)

@@ -47,7 +47,8 @@ class OfficeModel:
     def duration_error(
         self, minutes: int, *, start: datetime, now: datetime, past_closing: str
     ) -> str | None:
-        """SPEC rules 3 and 8: a multiple of the step, up to the maximum, never past closing."""
+        """docs/rules.md, rules 3 and 8: a multiple of the step, up to the maximum, never past
+        closing."""
         if minutes <= 0 or minutes % self.unit or minutes > self.max_stay:
             return "invalid_duration"
         closes = self.closes(now)

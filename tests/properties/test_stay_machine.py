@@ -1,4 +1,5 @@
-"""A Hypothesis state machine over the stay lifecycle and the ticket ledger (SPEC rules 2–14).
+"""A Hypothesis state machine over the stay lifecycle and the ticket ledger
+(docs/rules.md, rules 2–14).
 
 Random sequences of check-in, extension, unlock, checkout, forced checkout, one-tap recovery,
 refunds, grants, add-on packs, lock trouble, worker ticks and clock moves run against the real
@@ -220,7 +221,7 @@ class StayMachine(RuleBasedStateMachine):
         duration_error = office.duration_error(
             minutes, start=now, now=now, past_closing="invalid_duration"
         )
-        tickets = math.ceil(minutes / office.unit)  # SPEC rule 2, counted as chosen
+        tickets = math.ceil(minutes / office.unit)  # docs/rules.md, rule 2, counted as chosen
         allowed: set[str] = set()
         if duration_error:
             allowed = {duration_error}
@@ -302,7 +303,7 @@ class StayMachine(RuleBasedStateMachine):
         stay = model.pk
         member, now = model.member, clock.now()
         if now >= model.deadline or model.ended:
-            allowed = {"stay_not_active"}  # SPEC rules 7, 9, 10: no unlock after the end
+            allowed = {"stay_not_active"}  # docs/rules.md, rules 7, 9, 10: no unlock after the end
         elif self._recent_commands(member, now) >= django_settings.UNLOCK_RATE_PER_MINUTE:
             allowed = {"too_many_attempts"}
         elif model.space.mode != "normal":

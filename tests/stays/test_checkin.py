@@ -1,4 +1,4 @@
-"""Check-in rules (SPEC rules 1–5, 14) through the service layer."""
+"""Check-in rules (docs/rules.md, rules 1–5, 14) through the service layer."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Extension, unlock, checkout and forced checkout (SPEC rules 6–10)."""
+"""Extension, unlock, checkout and forced checkout (docs/rules.md, rules 6–10)."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -16,8 +16,7 @@ from officepass.offices.models import SeatType
 from officepass.offices.rules_catalogue import label
 from officepass.offices.selectors import office_get, office_search
 from officepass.offices.shapes import opening_hours_out
-from officepass.stays.models import Stay
-from officepass.stays.selectors import stay_current, stay_history
+from officepass.stays.selectors import stay_current, stay_history, stay_last_of
 from officepass.stays.shapes import stay_out
 from officepass.web import presenters
 from officepass.web.stations import DEFAULT_POINT, DEFAULT_POINT_LABEL
@@ -53,7 +52,7 @@ def _nearest_context(request: HttpRequest, member: User) -> dict[str, Any]:
     point = point_from(request)
     where = _("your location")
     if point is None:
-        last = Stay.objects.filter(member=member).select_related("office").first()
+        last = stay_last_of(member)
         if last is not None:
             point, where = (last.office.lat, last.office.lng), last.office.name
         else:

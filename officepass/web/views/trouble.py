@@ -7,9 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from officepass.core.errors import DomainError
-from officepass.offices.models import Office
-from officepass.offices.selectors import nearby_free
-from officepass.stays.models import Stay
+from officepass.offices.selectors import nearby_free, office_or_none
+from officepass.stays.selectors import stay_of_member
 from officepass.support.services import trouble_report_create
 from officepass.web.views.pages import member_of
 
@@ -26,11 +25,8 @@ def trouble(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     kind = str(data.get("kind")) if data.get("kind") in KINDS else "entry_unlock"
     stay_id, office_id = _int(data.get("stay")), _int(data.get("office"))
-    stays = Stay.objects.select_related("office", "space").filter(member=member)
-    stay = stays.filter(pk=stay_id).first() if stay_id else None
-    office = stay.office if stay else None
-    if office is None and office_id:
-        office = Office.objects.filter(pk=office_id).first()
+    stay = stay_of_member(member, stay_id)
+    office = stay.office if stay else office_or_none(office_id)
     context: dict[str, Any] = {"kind": kind, "stay": stay, "office": office, "error": None}
     if office is not None and kind == "entry_unlock":
         seat_type = stay.space.seat_type if stay else "open"
