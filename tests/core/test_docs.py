@@ -33,3 +33,13 @@ def test_docs_rules_covers_the_fourteen_rules():
     text = (ROOT / "docs" / "rules.md").read_text("utf-8")
     rows = re.findall(r"^\| (\d+) \|", text, re.M)
     assert [int(n) for n in rows] == list(range(1, 15))
+
+
+def test_the_readme_layout_lists_exactly_the_apps_in_the_tree():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## Layout", 1)[1].split("```")[1]
+    listed = set(re.findall(r"^  (\w+)/", block, re.M))
+    present = {p.name for p in (ROOT / "officepass").iterdir() if p.is_dir() and p.name[0] != "_"}
+    assert listed == present
+    top = set(re.findall(r"^(\w+)/", block, re.M))
+    assert top <= {p.name for p in ROOT.iterdir() if p.is_dir()}
