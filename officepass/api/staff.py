@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import Field
 
-from officepass.accounts.models import User
+from officepass.accounts.access import request_user
 from officepass.api import schemas
 from officepass.api.idempotency import idempotent
 from officepass.core.errors import DomainError
@@ -16,7 +16,7 @@ from officepass.locks.events import lock_event_receive
 from officepass.locks.health import lock_health_online
 from officepass.locks.registry import driver_name
 from officepass.locks.services import lock_configure
-from officepass.offices.access import access_space_for_staff
+from officepass.offices.access import access_space
 from officepass.offices.models import Space
 
 router = Router(tags=["staff"])
@@ -35,12 +35,6 @@ class LockConfigOut(schemas.Out):
     online: bool | None
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 def _lock_out(space: Space) -> dict[str, Any]:
     return {
         "space_id": space.pk,
@@ -52,7 +46,7 @@ def _lock_out(space: Space) -> dict[str, Any]:
 
 @router.get("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 401: ERR, 404: ERR})
 def space_lock(request: HttpRequest, space_id: schemas.Id) -> dict[str, Any]:
-    return _lock_out(access_space_for_staff(user=_staff(request), space_id=space_id))
+    return _lock_out(access_space(user=request_user(request), space_id=space_id))
 
 
 @router.put("/spaces/{space_id}/lock", response={200: LockConfigOut, 400: ERR, 401: ERR, 404: ERR})
@@ -60,8 +54,8 @@ def space_lock(request: HttpRequest, space_id: schemas.Id) -> dict[str, Any]:
 def space_lock_set(
     request: HttpRequest, space_id: schemas.Id, payload: LockConfigIn
 ) -> tuple[int, dict[str, Any]]:
-    user = _staff(request)
-    space = access_space_for_staff(user=user, space_id=space_id)
+    user = request_user(request)
+    space = access_space(user=user, space_id=space_id)
     lock_configure(actor=user, space=space, driver=payload.driver, lock_settings=payload.settings)
     return 200, _lock_out(space)
 

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -74,7 +74,7 @@ def member_action(request: HttpRequest, member_id: int, action: str) -> HttpResp
     """Plan change, manual grant or add-on pack, each audited by its service."""
     member = access.access_member(user=actor(request), member_id=member_id)
     if action not in ("plan", "grant", "pack"):
-        raise Http404
+        raise DomainError("not_found")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -150,7 +150,7 @@ def operator_list(request: HttpRequest) -> HttpResponse:
 def operator_rate(request: HttpRequest, operator_id: int) -> HttpResponse:
     operator = operator_get(operator_id)
     if operator is None:
-        raise Http404
+        raise DomainError("not_found")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = forms.RateForm(request.POST)

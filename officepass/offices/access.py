@@ -1,17 +1,34 @@
-"""Access to tenant objects goes through here: the secretariat sees every office, operator
-staff only their operator's. Anyone else gets `not_found` (nothing leaks that it exists)."""
+"""The door to offices and spaces for operator staff and the secretariat (accounts.access
+says who is who). Anyone else gets `not_found`: nothing leaks that it exists."""
 
+from django.db.models import QuerySet
+
+from officepass.accounts.access import can_run_office
 from officepass.accounts.models import User
 from officepass.core.errors import DomainError
-from officepass.offices.models import Space
+from officepass.offices.models import Office, Space
+
+__all__ = ["access_office", "access_space", "can_run_office", "offices_visible"]
 
 
-def can_run_office(user: User, operator_id: int) -> bool:
-    return bool(user.is_active and (user.is_staff or user.operator_id == operator_id))
+def offices_visible(user: User) -> QuerySet[Office]:
+    offices = Office.objects.select_related("operator")
+    if user.is_staff:
+        return offices
+    if user.operator_id:
+        return offices.filter(operator_id=user.operator_id)
+    return offices.none()
 
 
-def access_space_for_staff(*, user: User, space_id: int) -> Space:
-    space = Space.objects.select_related("office").filter(pk=space_id).first()
+def access_office(*, user: User, office_id: int) -> Office:
+    office = Office.objects.select_related("operator").filter(pk=office_id).first()
+    if office is None or not can_run_office(user, office.operator_id):
+        raise DomainError("not_found")
+    return office
+
+
+def access_space(*, user: User, space_id: int) -> Space:
+    space = Space.objects.select_related("office", "office__operator").filter(pk=space_id).first()
     if space is None or not can_run_office(user, space.office.operator_id):
         raise DomainError("not_found")
     return space

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from officepass.accounts.access import can_run_office
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.errors import DomainError
@@ -114,3 +115,12 @@ def stay_of_member(member: User, stay_id: int | None) -> Stay | None:
         return None
     stays = Stay.objects.select_related("office", "space").filter(member=member)
     return stays.filter(pk=stay_id).first()
+
+
+def access_stay(*, user: User, stay_id: int) -> Stay:
+    """A stay for the staff of its office's operator or the secretariat (a member's own stay
+    goes through stays.services.access_own_stay)."""
+    stay = Stay.objects.select_related("office", "space", "member").filter(pk=stay_id).first()
+    if stay is None or not can_run_office(user, stay.office.operator_id):
+        raise DomainError("not_found")
+    return stay

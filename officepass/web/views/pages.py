@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from officepass.accounts.access import request_user
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.errors import DomainError
@@ -32,9 +33,8 @@ RULE_ICONS = {
 }
 
 
-def member_of(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required ran first
-    return request.user
+# The web's name for the request's user, after login_required (accounts.access.request_user).
+member_of = request_user
 
 
 def point_from(request: HttpRequest) -> tuple[float, float] | None:
