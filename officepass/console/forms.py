@@ -55,8 +55,8 @@ class OfficeForm(forms.ModelForm):
             hours.validate(
                 data.get("opening_hours"), data.get("closed_dates") or [], str(data.get("timezone"))
             )
-        except (ValueError, TypeError) as exc:
-            self.add_error("opening_hours", str(exc))
+        except hours.HoursError as exc:
+            self.add_error("opening_hours", forms.ValidationError(str(exc), code=exc.code))
         step, unit = data.get("step_minutes"), data.get("unit_minutes")
         if step and unit and (step <= 0 or data.get("max_stay_minutes", 0) < step):
             self.add_error("step_minutes", _("The step must be positive and fit in a stay."))

@@ -61,8 +61,9 @@ class Office(models.Model):
     def clean(self) -> None:
         try:
             hours.validate(self.opening_hours, self.closed_dates, self.timezone)
-        except ValueError as exc:
-            raise ValidationError({"opening_hours": str(exc)}) from exc
+        except hours.HoursError as exc:
+            error = ValidationError(str(exc), code=exc.code)
+            raise ValidationError({"opening_hours": error}) from exc
 
 
 class SeatType(models.TextChoices):
