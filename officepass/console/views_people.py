@@ -40,8 +40,9 @@ def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return redirect("console:trouble", report_id=report.pk)
-    commands = LockCommand.objects.filter(stay=report.stay).order_by("id") if report.stay else []
-    context = {"report": report, "form": form, "commands": commands}
+    stay = access.trouble_stay_visible(user=actor(request), report=report)
+    commands = LockCommand.objects.filter(stay=stay).order_by("id") if stay else []
+    context = {"report": report, "stay": stay, "form": form, "commands": commands}
     return render(request, "console/trouble_detail.html", context)
 
 
