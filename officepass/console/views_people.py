@@ -136,7 +136,7 @@ AUDIT_FILTERS = ("action", "target_type", "target_id", "actor")
 
 @console_view(SECRETARIAT)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    entries = AuditEntry.objects.order_by("-created_at", "-id")
     filters = {key: request.GET.get(key, "").strip()[:64] for key in AUDIT_FILTERS}
     if filters["action"]:
         entries = entries.filter(action__startswith=filters["action"])
@@ -145,7 +145,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["target_id"]:
         entries = entries.filter(target_id=filters["target_id"])
     if filters["actor"]:
-        entries = entries.filter(actor__email__icontains=filters["actor"])
+        entries = entries.filter(actor_label__icontains=filters["actor"])
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page, "filters": filters})
 
