@@ -92,7 +92,7 @@ def test_a_malformed_event_is_a_clear_400(client, space):
 
 def push_signed(client: Client, space: Space, event: dict[str, Any], headers: dict[str, str]):
     body = json.dumps(event).encode()
-    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    meta: dict[str, Any] = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     return client.post(
         f"/api/v1/locks/{space.pk}/events", body, content_type="application/json", **meta
     )

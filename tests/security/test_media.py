@@ -39,7 +39,7 @@ def upload(client: Client, name: str, content: bytes, content_type: str) -> str:
     response = client.post(f"/console/spaces/{space.pk}/", {**form, "seat_image": file})
     assert response.status_code == 302
     space.refresh_from_db()
-    return space.seat_image.name
+    return str(space.seat_image.name)
 
 
 def test_a_png_uploaded_as_seat_html_is_stored_under_our_name_and_served_as_png(
@@ -52,7 +52,7 @@ def test_a_png_uploaded_as_seat_html_is_stored_under_our_name_and_served_as_png(
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == picture()
+    assert response.getvalue() == picture()
 
 
 def test_the_content_type_follows_the_verified_format_not_the_name(
