@@ -49,6 +49,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("The door opened for this stay, so it cannot be cancelled. Please check out."),
     ),
+    "refund_exceeds_consumption": (
+        409,
+        _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
+    ),
     "idempotency_key_reused": (
         409,
         _("This Idempotency-Key was already used for a different request."),

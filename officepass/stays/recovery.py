@@ -22,7 +22,7 @@ from officepass.stays.services import access_own_stay, stay_end
 from officepass.support.models import TroubleReport
 from officepass.support.services import trouble_report_create
 from officepass.tickets.models import LedgerEntry
-from officepass.tickets.services import ticket_refund
+from officepass.tickets.services import ticket_refund_for_stay
 
 OPENED = (LockCommand.Status.CONFIRMED, LockCommand.Status.ACCEPTED)
 REFUND_REASON = "the door did not open on entry: automatic refund"
@@ -77,15 +77,7 @@ def stay_recover_failed_entry(*, member: User, stay_id: int) -> Recovery:
             reason="door did not open on entry",
         ):
             raise DomainError("stay_not_active")
-        refund = None
-        if stay.tickets_consumed:
-            refund = ticket_refund(
-                actor=member,
-                member=member,
-                tickets=stay.tickets_consumed,
-                reason=REFUND_REASON,
-                stay=stay,
-            )
+        refund = ticket_refund_for_stay(actor=member, stay=stay, tickets=None, reason=REFUND_REASON)
         report = trouble_report_create(
             member=member,
             office_id=stay.office_id,
