@@ -49,10 +49,21 @@ def availability_changed(space: Space) -> None:
 
 
 def stay_end(
-    stay: Stay, *, status: str, ended_at: datetime, actor: User | None, **data: object
+    stay: Stay,
+    *,
+    status: str,
+    ended_at: datetime,
+    actor: User | None,
+    if_deadline: datetime | None = None,
+    **data: object,
 ) -> bool:
-    """Move an active stay to an end state once (guarded), free its seat, audit it."""
-    moved = Stay.objects.filter(pk=stay.pk, status=Stay.Status.ACTIVE).update(
+    """Move an active stay to an end state once (guarded), free its seat, audit it.
+
+    With `if_deadline`, only while the stay's deadline is still that one: the same statement
+    compares it, so an extension committed meanwhile keeps the stay (issue 12 item 4).
+    """
+    guard = {} if if_deadline is None else {"deadline": if_deadline}
+    moved = Stay.objects.filter(pk=stay.pk, status=Stay.Status.ACTIVE, **guard).update(
         status=status, ended_at=ended_at
     )
     if not moved:
@@ -77,17 +88,21 @@ def stays_finalize_expired(
         expired = expired.filter(space_id=space_id)
     if member_id is not None:
         expired = expired.filter(member_id=member_id)
-    done = 0
-    for stay in expired.select_related("space").order_by("deadline")[:limit]:
-        with transaction.atomic():
-            done += stay_end(
-                stay,
-                status=Stay.Status.FORCED_OUT,
-                ended_at=stay.deadline,
-                actor=None,
-                reason="deadline passed",
-            )
-    return done
+    stays = expired.select_related("space").order_by("deadline")[:limit]
+    return sum(_end_expired(stay) for stay in stays)
+
+
+def _end_expired(stay: Stay) -> bool:
+    """Force out a stay read as past its deadline, unless an extension has moved it since."""
+    with transaction.atomic():
+        return stay_end(
+            stay,
+            status=Stay.Status.FORCED_OUT,
+            ended_at=stay.deadline,
+            actor=None,
+            if_deadline=stay.deadline,
+            reason="deadline passed",
+        )
 
 
 class _SeatTaken(Exception):
