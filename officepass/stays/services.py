@@ -270,16 +270,31 @@ def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
     """Open the stay's door (rule 7): own active stay, before the deadline, its space only."""
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
-    try:
-        _require_running(stay, now)
-    except DomainError:
+    command = None
+    if stay.status == Stay.Status.ACTIVE and now < stay.deadline:
+        _limit_unlock_rate(member, now)
+        command = unlock_command_record(member=member, stay=stay, now=now)
+    if command is None:
         with transaction.atomic():
             audit(actor=member, action="lock.unlock_refused", target=stay, reason="stay_not_active")
-        raise
-    _limit_unlock_rate(member, now)
-    with transaction.atomic():
-        command = lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
+        stay.refresh_from_db(fields=["status", "deadline"])
+        raise DomainError("stay_not_active", status=stay.status, deadline=stay.deadline.isoformat())
     return unlock_outcome(lock_command_send(command)), stay
+
+
+def unlock_command_record(*, member: User, stay: Stay, now: datetime) -> LockCommand | None:
+    """Record the unlock under the stay's row lock, only while it is still running (None if not).
+
+    One-tap recovery reads a stay's commands under the same lock, so it either sees this one
+    (and refuses: it may reach the door) or has ended the stay before it exists.
+    """
+    with transaction.atomic():
+        running = Stay.objects.select_for_update().filter(
+            pk=stay.pk, status=Stay.Status.ACTIVE, deadline__gt=now
+        )
+        if not list(running.values_list("pk", flat=True)):
+            return None
+        return lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
 
 
 def _limit_unlock_rate(member: User, now: datetime) -> None:

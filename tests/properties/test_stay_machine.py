@@ -361,8 +361,10 @@ class StayMachine(RuleBasedStateMachine):
         window = timedelta(minutes=django_settings.RECOVERY_WINDOW_MINUTES)
         if not model.running(now):
             allowed = {"stay_not_active"}
-        elif not model.unlocks or any(model.unlocks) or now > model.started_at + window:
+        elif not model.unlocks or now > model.started_at + window:
             allowed = {"recovery_not_available"}
+        elif any(model.unlocks):
+            allowed = {"recovery_needs_help_desk"}
         else:
             allowed = set()
         result, code = self._call(
