@@ -225,6 +225,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
     _require_running(stay, now)
+    member_cycle_roll(member=member)  # pay from the new cycle, never with expired tickets
     if now < stay.extension_opens_at:
         raise DomainError("extension_not_open", opens_at=stay.extension_opens_at.isoformat())
     office = stay.office

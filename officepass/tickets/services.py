@@ -52,6 +52,8 @@ def _move(
     at: datetime | None = None,
 ) -> LedgerEntry:
     """Move tickets on the balance and write the ledger entry (inside the caller's transaction)."""
+    if at is None:
+        _roll_finished_cycle(member)
     balance = _apply(member.pk, tickets)
     if balance is None:
         account = ticket_account_ensure(member=member)
@@ -69,6 +71,17 @@ def _move(
         created_by=actor,
         idempotency_key=key,
     )
+
+
+def _roll_finished_cycle(member: User) -> None:
+    """A movement "now" after the member's cycle ended, before the worker rolled it, first
+    closes that cycle in the same transaction: nothing is paid with expired tickets, nothing
+    bought or refunded then expires with the old cycle, and the ledger's balances stay in
+    time order (issue 12 item 11b)."""
+    if member.cycle_ends_at is not None and member.cycle_ends_at <= clock.now():
+        from officepass.tickets.cycles import member_cycle_roll  # cycles builds on this module
+
+        member_cycle_roll(member=member)
 
 
 def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> LedgerEntry:
