@@ -61,7 +61,8 @@ def test_the_service_names_what_remains_when_asked_for_more() -> None:
         ticket_refund_for_stay(actor=staff, stay=stay, tickets=2, reason="noise")
     assert getattr(error.value, "code", None) == "refund_exceeds_consumption"
     assert error.value.extra == {"refundable": 1, "asked": 2}  # type: ignore[attr-defined]
-    assert ticket_refund_for_stay(actor=staff, stay=stay, tickets=None, reason="rest").tickets == 1
+    rest = ticket_refund_for_stay(actor=staff, stay=stay, tickets=None, reason="rest")
+    assert rest is not None and rest.tickets == 1
     assert ticket_refund_for_stay(actor=staff, stay=stay, tickets=None, reason="rest") is None
     stay.refresh_from_db()
     assert (stay.tickets_consumed, stay.tickets_refunded) == (2, 2)

@@ -171,8 +171,8 @@ def stay_refund(request: HttpRequest, stay_id: int) -> HttpResponse:
     try:
         ticket_refund_for_stay(actor=actor(request), stay=stay, **form.cleaned_data)
         messages.success(request, _("The tickets were refunded."))
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    except DomainError:
+        messages.error(request, _("A stay cannot be refunded more tickets than it took."))
     return redirect("console:stay", stay_id=stay.pk)
 
 

@@ -79,7 +79,7 @@ def _lost_extensions(stays: list[Stay]) -> list[str]:
     return [
         f"stay {s.pk}: {s.extensions} extension(s) paid, forced out at {s.ended_at}"
         for s in stays
-        if s.status == Stay.Status.FORCED_OUT and (s.extensions or s.ended_at < s.deadline)
+        if s.status == Stay.Status.FORCED_OUT and (s.extensions or s.ended_at != s.deadline)
     ]
 
 

@@ -9,10 +9,13 @@ Each control removes one of them and must see the door open on a cancelled stay.
 """
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 import pytest
 
+from officepass.accounts.models import User
 from officepass.core.errors import DomainError
 from officepass.locks.models import LockCommand
 from officepass.locks.services import lock_command_create
@@ -48,7 +51,7 @@ def _stays_after_a_jammed_unlock(label: str) -> list[Stay]:
 def _round(label: str) -> list[str]:
     """Unlock and recover every stay at once; the stays whose door opened after recovery."""
     stays = _stays_after_a_jammed_unlock(label)
-    calls = []
+    calls: list[Callable[[], object]] = []
     for stay in stays:
         calls.append(partial(stay_unlock, member=stay.member, stay_id=stay.pk))
         calls.append(partial(stay_recover_failed_entry, member=stay.member, stay_id=stay.pk))
@@ -78,7 +81,7 @@ def test_an_unlock_and_a_recovery_at_once_never_both_happen() -> None:
     assert ledger_breaches(members) == []
 
 
-def _record_without_the_lock(*, member, stay, now):  # type: ignore[no-untyped-def]
+def _record_without_the_lock(*, member: User, stay: Stay, now: datetime) -> LockCommand:
     """The bug: the unlock is recorded whatever the stay became since it was read."""
     time.sleep(0.005)  # widen the window between the read and the write
     return lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
