@@ -21,7 +21,9 @@ CYCLE_END = datetime(2027, 1, 1, tzinfo=TOKYO)  # a cycle that ends at 1 Jan 00:
 
 
 def member_whose_cycle_ends(at: datetime, tickets: int = 10) -> User:
-    member = f.member(tickets=tickets)
+    """A member granted `tickets` a day before their cycle ends at `at` (whatever today is)."""
+    with time_machine.travel(at - timedelta(days=1), tick=False):
+        member = f.member(tickets=tickets)
     User.objects.filter(pk=member.pk).update(cycle_ends_at=at)
     member.refresh_from_db()
     return member
