@@ -103,17 +103,18 @@ def _control(label: str) -> list[str]:
     return problems
 
 
-@pytest.mark.django_db(transaction=True)
-def test_control_recording_the_unlock_without_the_stays_lock_opens_a_cancelled_stay(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(services, "unlock_command_record", _record_without_the_lock)
-    assert _control("unlocked"), f"no door opened on a cancelled stay in {ROUNDS} rounds"
+# Each control takes one of the two locks away: (module, function, its unguarded version).
+CONTROLS: dict[str, tuple[object, str, Callable[..., object]]] = {
+    "unlock-recorded-unlocked": (services, "unlock_command_record", _record_without_the_lock),
+    "commands-read-unlocked": (recovery, "locked_unlock_commands", _commands_without_the_lock),
+}
 
 
+@pytest.mark.parametrize("control", CONTROLS)
 @pytest.mark.django_db(transaction=True)
-def test_control_recovery_reading_commands_without_the_stays_lock_opens_a_cancelled_stay(
-    monkeypatch: pytest.MonkeyPatch,
+def test_control_without_either_lock_a_door_opens_on_a_cancelled_refunded_stay(
+    control: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recovery, "locked_unlock_commands", _commands_without_the_lock)
-    assert _control("unread"), f"no door opened on a cancelled stay in {ROUNDS} rounds"
+    module, name, unguarded = CONTROLS[control]
+    monkeypatch.setattr(module, name, unguarded)
+    assert _control(control), f"no door opened on a cancelled stay in {ROUNDS} rounds"
