@@ -10,6 +10,8 @@ from officepass.ops.metrics import metrics_view
 from officepass.web.views.checkin import checkin_landing
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# Bad input (a NUL byte, an oversized body): `{code, message}` under /api/, a page elsewhere.
+handler400 = "officepass.core.inputguard.bad_request"
 
 urlpatterns = [
     path("api/v1/", api.urls),
