@@ -1,5 +1,6 @@
 """Console forms: office and space set-up, refunds, statuses, plans."""
 
+import warnings
 from typing import Any
 
 from django import forms
@@ -96,24 +97,41 @@ class SpaceForm(forms.ModelForm):
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# A few kilobytes of PNG can claim billions of pixels (a decompression bomb); a seat photo
+# needs far fewer. Checked from the header, before anything is decoded.
+MAX_IMAGE_PIXELS = 40_000_000
 
 
 def check_seat_image(upload: Any) -> None:
-    """A real JPEG, PNG or WebP picture of at most 5 MB (Pillow reads it to be sure)."""
+    """A real JPEG, PNG or WebP picture of at most 5 MB and 40 megapixels (Pillow reads it to
+    be sure)."""
     from PIL import Image, UnidentifiedImageError
 
     if upload.size > MAX_IMAGE_BYTES:
         raise forms.ValidationError(_("The image is larger than 5 MB."))
     try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = image.format
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it: refuse those as well.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            kind = _verified_format(upload)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise forms.ValidationError(_("The image has more than 40 megapixels.")) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image.")) from exc
     finally:
         upload.seek(0)
     if kind not in IMAGE_FORMATS:
         raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image."))
+
+
+def _verified_format(upload: Any) -> str | None:
+    from PIL import Image
+
+    with Image.open(upload) as image:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise Image.DecompressionBombError(f"{image.width} x {image.height} pixels")
+        image.verify()
+        return image.format
 
 
 def _driver_choices() -> list[tuple[str, str]]:
