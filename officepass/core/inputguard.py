@@ -20,6 +20,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from officepass.core.errors import DomainError
@@ -30,8 +31,9 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 
-class NulInInput(BadRequest):
-    """A NUL character in the path, a header, a query or form field, or a JSON string."""
+class InvalidInput(BadRequest):
+    """A NUL character in the path, a header, a query or form field, or a JSON string; or a
+    form body that cannot be parsed (multipart without a boundary)."""
 
 
 def _has_nul(values: Iterable[str]) -> bool:
@@ -64,9 +66,15 @@ def _fields_have_nul(fields: QueryDict) -> bool:
 
 
 def _body_has_nul(request: HttpRequest) -> bool:
-    if request.content_type in FORMS:
-        names = [f.name or "" for _, files in request.FILES.lists() for f in files]
-        return _fields_have_nul(request.POST) or _has_nul(names)
+    if request.content_type in FORMS and not request.path.startswith(API_PREFIX):
+        # Pages read forms field by field (files streamed to disk); the API reads raw bodies
+        # (JSON, signed webhooks), which a parsed multipart body could no longer give them.
+        try:
+            fields, files = request.POST, request.FILES
+        except MultiPartParserError as exc:
+            raise InvalidInput("malformed multipart body") from exc
+        names = [f.name or "" for _, uploads in files.lists() for f in uploads]
+        return _fields_have_nul(fields) or _has_nul(names)
     body = request.body  # raises RequestDataTooBig over DATA_UPLOAD_MAX_MEMORY_SIZE
     if b"\x00" in body:
         return True
@@ -91,7 +99,7 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if has_nul(request):
-            raise NulInInput("NUL character in the request")
+            raise InvalidInput("NUL character in the request")
         return self.get_response(request)
 
 

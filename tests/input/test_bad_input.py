@@ -35,9 +35,9 @@ def test_a_web_form_of_20_mb_is_request_too_large_on_a_page(client):
 
 def test_too_many_fields_are_request_too_large(client):
     fields = {f"f{i}": "x" for i in range(1200)}
-    response = client.post("/api/v1/auth/token", fields)
+    response = client.post("/signin", fields)
     assert response.status_code == 413
-    assert response.json()["code"] == "request_too_large"
+    assert b'data-code="request_too_large"' in response.content
 
 
 def test_a_nul_in_the_api_is_invalid_input_in_the_callers_language(client):
@@ -105,3 +105,15 @@ def test_a_decompression_bomb_is_a_form_error_on_the_space_form(
         "画像の画素数が4000万を超えています。小さい画像をアップロードしてください。"
     ]
     assert not Space.objects.get(pk=world.space.pk).seat_image
+
+
+def test_a_multipart_body_without_a_boundary_is_invalid_input(client):
+    response = client.generic("POST", "/signin", b"x", "multipart/form-data")
+    assert response.status_code == 400
+    assert b'data-code="invalid_input"' in response.content
+
+
+def test_the_api_reads_a_multipart_body_raw_and_refuses_it_as_json(client):
+    response = client.generic("POST", "/api/v1/auth/token", b"x", "multipart/form-data")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
