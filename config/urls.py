@@ -9,6 +9,8 @@ from officepass.web.views.checkin import checkin_landing
 from officepass.web.views.media import uploaded_image
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# Bad input (a NUL byte, an oversized body): `{code, message}` under /api/, a page elsewhere.
+handler400 = "officepass.core.inputguard.bad_request"
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -99,6 +99,8 @@ def check_seat_image(upload: Any) -> str:
     returns the verified format."""
     if upload.size > images.MAX_IMAGE_BYTES:
         raise forms.ValidationError(_("The image is larger than 5 MB."))
+    if images.too_many_pixels(upload):
+        raise forms.ValidationError(_("The image has more than 40 megapixels."))
     kind = images.verified_format(upload)
     if kind is None:
         raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image."))

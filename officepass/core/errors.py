@@ -25,6 +25,7 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
     "no_active_stay": (404, _("You are not checked in anywhere.")),
     "method_not_allowed": (405, _("This method is not allowed here.")),
+    "request_too_large": (413, _("The request is too large.")),
     "space_full": (409, _("This space is full. Try another office nearby.")),
     "insufficient_tickets": (409, _("You do not have enough tickets for this.")),
     "already_checked_in": (

@@ -6,6 +6,7 @@ a PNG uploaded as `seat.html` can never come back as `text/html`.
 """
 
 import secrets
+import warnings
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -17,6 +18,29 @@ IMAGE_TYPES = {
 }
 EXTENSIONS = {extension for extension, _ in IMAGE_TYPES.values()}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# A few hundred bytes of PNG can claim 10**10 pixels (a decompression bomb); a seat photo
+# needs far fewer.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def too_many_pixels(stream: IO[bytes] | Any) -> bool:
+    """True if the picture's header claims more than MAX_IMAGE_PIXELS; read from the header
+    only, before anything is decoded (Pillow raised DecompressionBombError: a 500)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        stream.seek(0)
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice it: refuse those as well.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                return bool(image.width * image.height > MAX_IMAGE_PIXELS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False  # not a picture at all: verified_format refuses it
+    finally:
+        stream.seek(0)
 
 
 def verified_format(stream: IO[bytes] | Any) -> str | None:
