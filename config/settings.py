@@ -192,6 +192,20 @@ MQTT_TLS = env_bool("MQTT_TLS", False)
 MQTT_CONFIRM_TIMEOUT = float(env_str("MQTT_CONFIRM_TIMEOUT", "2.0"))
 # Unlock commands a member may send per minute before `too_many_attempts`.
 UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
+# A credential revoke (checkout on a credential lock) that did not confirm is sent again by the
+# worker after this many seconds, until the vendor confirms.
+LOCK_REVOKE_RETRY_SECONDS = env_int("LOCK_REVOKE_RETRY_SECONDS", 60)
+# RemoteLOCK API and OAuth hosts by a space's "region" setting (Japanese accounts: KKE's hosts).
+REMOTELOCK_HOSTS = {
+    "jp": {
+        "api": env_str("REMOTELOCK_JP_API_URL", "https://api.lockstate.jp"),
+        "auth": env_str("REMOTELOCK_JP_AUTH_URL", "https://connect.lockstate.jp"),
+    },
+    "global": {
+        "api": env_str("REMOTELOCK_API_URL", "https://api.remotelock.com"),
+        "auth": env_str("REMOTELOCK_AUTH_URL", "https://connect.remotelock.com"),
+    },
+}
 # How long after check-in a member whose door never opened may cancel with a full refund.
 RECOVERY_WINDOW_MINUTES = env_int("RECOVERY_WINDOW_MINUTES", 30)
 # Where trouble reports go (rule 13).
