@@ -49,6 +49,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("The door opened for this stay, so it cannot be cancelled. Please check out."),
     ),
+    "backup_pin_unavailable": (
+        409,
+        _("No backup PIN is available for this stay. Call the office's help desk."),
+    ),
     "idempotency_key_reused": (
         409,
         _("This Idempotency-Key was already used for a different request."),

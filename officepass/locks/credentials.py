@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 
 from officepass.core import clock
 from officepass.core.audit import audit
+from officepass.core.errors import DomainError
 from officepass.locks.drivers.base import (
     CredentialResult,
     CredentialWindow,
@@ -270,3 +271,49 @@ def lock_credentials_retry(*, limit: int = 100) -> int:
             _record(locked, REVOKE, now + REVOKE_RETRY_FOR, None)  # sent on commit
         sent += 1
     return sent
+
+
+# -- the backup PIN --------------------------------------------------------------------------
+
+SCREEN, DEVICE = "screen", "device"
+
+
+def lock_credential_backup_pin(*, member: Any, stay_id: int, to: str) -> LockCredential:
+    """The member's own PIN for a running stay whose lock holds it (the app could not unlock,
+    or the phone keeps it for the offline page). Every reveal on screen is audited; the copy
+    handed to the device for offline use is audited once."""
+    credential = (
+        LockCredential.objects.select_related("stay", "stay__office")
+        .filter(stay_id=stay_id, stay__member=member)
+        .first()
+    )
+    if credential is None:
+        raise DomainError("not_found")
+    stay = credential.stay
+    running = stay.status == Stay.Status.ACTIVE and clock.now() < stay.deadline
+    if not running or credential.status != Cred.ACTIVE or not credential.pin:
+        raise DomainError("backup_pin_unavailable")
+    with transaction.atomic():
+        first = LockCredential.objects.filter(pk=credential.pk, revealed_at__isnull=True).update(
+            revealed_at=clock.now()
+        )
+        if to == SCREEN or first:
+            audit(actor=member, action="lock.backup_pin_revealed", target=credential, to=to)
+    return credential
+
+
+def backup_pin_valid_until(credential: LockCredential) -> datetime:
+    """What the lock will honour: the end the vendor confirmed, never past the stay's deadline."""
+    end = credential.vendor_ends_at or credential.ends_at
+    return min(end, credential.stay.deadline)
+
+
+def stay_backup_pin_ready(stay: Stay) -> bool:
+    """Whether the stay's lock holds an issued PIN for it (read-only; no audit)."""
+    return LockCredential.objects.filter(stay=stay, status=Cred.ACTIVE).exclude(pin="").exists()
+
+
+def stay_last_unlock_failed(stay: Stay) -> bool:
+    """Whether the stay's latest app unlock provably did not open the door."""
+    last = LockCommand.objects.filter(stay=stay, purpose="unlock").order_by("-id").first()
+    return last is not None and last.status in (Status.FAILED, Status.EXPIRED)
