@@ -13,6 +13,7 @@ from officepass.console.poster import poster_pdf, space_checkin_url
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.registry import driver_name
+from officepass.locks.selectors import lock_credentials_needing_attention
 from officepass.locks.services import lock_configure
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
@@ -70,6 +71,7 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "form": form,
         "lock_form": lock_form,
         "url": space_checkin_url(space),
+        "credentials": lock_credentials_needing_attention(space_id=space.pk),
     }
     return render(request, "console/space_edit.html", context)
 
