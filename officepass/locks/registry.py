@@ -12,6 +12,7 @@ from officepass.core.errors import DomainError
 from officepass.locks.drivers.base import LockDriver
 from officepass.locks.drivers.mqtt.driver import MqttDriver
 from officepass.locks.drivers.remotelock.driver import RemoteLockDriver
+from officepass.locks.drivers.sesame.driver import SesameDriver
 from officepass.locks.drivers.simulator.driver import SimulatorDriver
 from officepass.locks.drivers.switchbot.driver import SwitchBotDriver
 from officepass.locks.drivers.webhook.driver import WebhookDriver
@@ -25,6 +26,7 @@ DRIVERS: dict[str, type[LockDriver]] = {
         SwitchBotDriver,
         WebhookDriver,
         RemoteLockDriver,
+        SesameDriver,
     )
 }
 

@@ -1,4 +1,3 @@
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -6,6 +5,7 @@ import pytest
 
 from officepass.offices.models import Space
 from tests import factories
+from tests.locks.closed_port import closed_port_url  # noqa: F401 (a fixture)
 from tests.locks.remotelock.fake_remotelock import FakeRemoteLock
 
 CLIENT_ID = "rl-client-7d3e9a1f0b2c4d5e"
@@ -46,12 +46,3 @@ def remotelock_space(
         return factories.space(office, lock_driver="remotelock", lock_settings=lock_settings)
 
     return make
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    """A local URL where nothing listens: connection refused before anything is sent."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
