@@ -52,4 +52,3 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:  # shown even with -q, so a CI log says which instant it ran at
         reporter.write_line(f"clock started at {at.isoformat()} (--start-at={name})")
-

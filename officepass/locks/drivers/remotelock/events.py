@@ -42,7 +42,8 @@ def remotelock_event_receive(
         raise DomainError("invalid_input", field="data")
     if not cache.add(f"locks:remotelock:event:{space.pk}:{data['id']}", 1, SEEN_SECONDS):
         return False
-    attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+    raw = data.get("attributes")
+    attributes: dict[str, Any] = raw if isinstance(raw, dict) else {}
     kind = str(data["type"])
     if kind == "connectivity_event":
         online, state = bool(attributes.get("connected")), "unknown"
