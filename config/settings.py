@@ -195,6 +195,12 @@ UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
 # A credential revoke (checkout on a credential lock) that did not confirm is sent again by the
 # worker after this many seconds, until the vendor confirms.
 LOCK_REVOKE_RETRY_SECONDS = env_int("LOCK_REVOKE_RETRY_SECONDS", 60)
+# Akerun API (OAuth authorization code; the app's id and secret in these environment variables).
+AKERUN_API_URL = env_str("AKERUN_API_URL", "https://api.akerun.com")
+AKERUN_CLIENT_ID_ENV = "AKERUN_CLIENT_ID"
+AKERUN_CLIENT_SECRET_ENV = "AKERUN_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
+# Key for lock-cloud OAuth tokens kept in the database (encrypted); SECRET_KEY when unset.
+LOCK_TOKEN_KEY = env_str("LOCK_TOKEN_KEY", "")
 # RemoteLOCK API and OAuth hosts by a space's "region" setting (Japanese accounts: KKE's hosts).
 REMOTELOCK_HOSTS = {
     "jp": {

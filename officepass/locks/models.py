@@ -101,3 +101,28 @@ class LockCredential(models.Model):
 
     def __str__(self) -> str:
         return f"credential for stay {self.stay_id} ({self.status})"
+
+
+class LockCloudAccount(models.Model):
+    """An operator's connection to a lock cloud that onboards by OAuth authorization code
+    (Akerun). The tokens are handed out by the vendor at run time, so they cannot be
+    environment variables: they are kept only encrypted (Fernet, key from LOCK_TOKEN_KEY or
+    SECRET_KEY), never shown, logged or audited."""
+
+    vendor = models.CharField(max_length=32)
+    name = models.CharField(max_length=64)
+    operator = models.ForeignKey(
+        "offices.Operator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    access_token = models.TextField(blank=True)  # encrypted
+    refresh_token = models.TextField(blank=True)  # encrypted
+    expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "name"], name="one_lock_cloud_account_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} account {self.name}"

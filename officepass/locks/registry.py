@@ -9,6 +9,7 @@ import os
 from django.conf import settings
 
 from officepass.core.errors import DomainError
+from officepass.locks.drivers.akerun.driver import AkerunDriver
 from officepass.locks.drivers.base import LockDriver
 from officepass.locks.drivers.mqtt.driver import MqttDriver
 from officepass.locks.drivers.remotelock.driver import RemoteLockDriver
@@ -27,6 +28,7 @@ DRIVERS: dict[str, type[LockDriver]] = {
         WebhookDriver,
         RemoteLockDriver,
         SesameDriver,
+        AkerunDriver,
     )
 }
 

@@ -9,7 +9,8 @@ reached the door or the vendor for a request id:
 - mqtt: one `manage.py lock_device` subprocess per device mode, shared by the whole module,
   counting its ``received <request id>`` lines (skipped when the broker is unreachable);
 - switchbot / webhook: the local fakes from tests/lockdrivers, counting their calls;
-- remotelock / sesame: the local fake clouds from tests/locks/<driver>, counting unlock calls.
+- remotelock / sesame / akerun: the local fake clouds from tests/locks/<driver>, counting
+  unlock calls.
 """
 
 import base64
@@ -22,6 +23,7 @@ from uuid import UUID
 
 import pytest
 
+from officepass.locks.drivers.akerun import tokens as akerun_tokens
 from officepass.locks.drivers.mqtt import connection as mqtt_connections
 from officepass.locks.drivers.simulator import driver as simulator_driver
 from officepass.locks.models import LockCommand
@@ -29,13 +31,15 @@ from officepass.offices.models import Space
 from tests import factories
 from tests.lockdrivers.fake_controller import FakeController
 from tests.lockdrivers.fake_switchbot import FakeSwitchBot
+from tests.locks.akerun import conftest as akerun_conf
+from tests.locks.akerun.fake_akerun import FakeAkerun
 from tests.locks.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
 from tests.locks.remotelock import conftest as remotelock_conf
 from tests.locks.remotelock.fake_remotelock import FakeRemoteLock
 from tests.locks.sesame import conftest as sesame_conf
 from tests.locks.sesame.fake_sesame import FakeSesame
 
-DRIVERS = ("simulator", "mqtt", "switchbot", "webhook", "remotelock", "sesame")
+DRIVERS = ("simulator", "mqtt", "switchbot", "webhook", "remotelock", "sesame", "akerun")
 
 # What the door does with a command: act on it, take it and say nothing, or refuse it.
 OK, SILENT, REFUSE = "ok", "silent", "refuse"
@@ -262,6 +266,33 @@ class SesameAdapter(LockAdapter):
         return len(self.fake.commands())
 
 
+class AkerunAdapter(LockAdapter):
+    name = "akerun"
+    ok_status = LockCommand.Status.CONFIRMED  # the access history shows the unlock
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeAkerun) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+        monkeypatch.setattr("django.conf.settings.AKERUN_API_URL", fake.url)
+        monkeypatch.setenv("AKERUN_CLIENT_ID", akerun_conf.CLIENT_ID)
+        monkeypatch.setenv("AKERUN_CLIENT_SECRET", akerun_conf.CLIENT_SECRET)
+        self.secrets = (akerun_conf.CLIENT_SECRET,)
+
+    def space(self, behaviour: str = OK) -> Space:
+        code = self.fake.issue_code(akerun_conf.REDIRECT)
+        akerun_tokens.account_connect(
+            actor=None, name="hq", code=code, redirect_uri=akerun_conf.REDIRECT, operator_id=None
+        )
+        self.secrets = (akerun_conf.CLIENT_SECRET, *self.fake.tokens, *self.fake.refresh_tokens)
+        self.fake.script = ["hang"] if behaviour == SILENT else []
+        akerun_id = "A-404" if behaviour == REFUSE else "A-1"
+        lock_settings = {**akerun_conf.AKERUN_SETTINGS, "akerun_id": akerun_id}
+        return self._space(lock_settings, {})
+
+    def reached(self, request_id: UUID) -> int:
+        return len(self.fake.unlock_jobs())
+
+
 @pytest.fixture(params=DRIVERS)
 def lock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[LockAdapter]:
     """The adapter for one driver; parametrize indirectly to mark a single driver."""
@@ -292,5 +323,11 @@ def lock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
         ).start()
         yield SesameAdapter(monkeypatch, sesame)
         sesame.stop()
+    elif name == "akerun":
+        akerun = FakeAkerun(
+            client_id=akerun_conf.CLIENT_ID, client_secret=akerun_conf.CLIENT_SECRET
+        ).start()
+        yield AkerunAdapter(monkeypatch, akerun)
+        akerun.stop()
     else:  # pragma: no cover
         raise AssertionError(f"no adapter for driver {name!r}")
