@@ -25,7 +25,9 @@ NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 def _accounts(request: HttpRequest) -> QuerySet[LockCloudAccount]:
     user = actor(request)
     accounts = LockCloudAccount.objects.order_by("vendor", "name")
-    return accounts if user.is_staff else accounts.filter(operator_id=user.operator_id)
+    if user.is_staff:
+        return accounts
+    return accounts.filter(operator_id=user.operator_id or 0)
 
 
 def _page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
