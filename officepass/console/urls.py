@@ -29,6 +29,7 @@ urlpatterns = [
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
     path("spaces/<int:space_id>/", offices.space_edit, name="space"),
     path("spaces/<int:space_id>/lock/", offices.space_lock, name="space-lock"),
+    path("spaces/<int:space_id>/lock/check/", offices.space_lock_check, name="space-lock-check"),
     path("locks/accounts/", locks.lock_accounts, name="lock-accounts"),
     path("locks/akerun/connect/", locks.akerun_connect, name="akerun-connect"),
     path("locks/akerun/callback/", locks.akerun_callback, name="akerun-callback"),
