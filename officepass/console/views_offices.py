@@ -14,7 +14,7 @@ from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.locks.checks import lock_health_check
 from officepass.locks.registry import driver_name
-from officepass.locks.selectors import lock_credentials_needing_attention
+from officepass.locks.selectors import lock_credentials_needing_attention, lock_reliability
 from officepass.locks.services import lock_configure
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
@@ -73,6 +73,9 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "lock_form": lock_form,
         "url": space_checkin_url(space),
         "credentials": lock_credentials_needing_attention(space_id=space.pk),
+        "reliability": [
+            lock_reliability(space_id=space.pk, days=days, now=clock.now()) for days in (7, 30)
+        ],
     }
     return render(request, "console/space_edit.html", context)
 
