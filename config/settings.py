@@ -201,6 +201,12 @@ AKERUN_CLIENT_ID_ENV = "AKERUN_CLIENT_ID"
 AKERUN_CLIENT_SECRET_ENV = "AKERUN_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
 # Key for lock-cloud OAuth tokens kept in the database (encrypted); SECRET_KEY when unset.
 LOCK_TOKEN_KEY = env_str("LOCK_TOKEN_KEY", "")
+# A door that opened for fewer than THRESHOLD of at least MIN_UNLOCKS unlocks over DAYS raises a
+# trouble report by itself (checked at most every CHECK_SECONDS).
+LOCK_RELIABILITY_THRESHOLD = float(env_str("LOCK_RELIABILITY_THRESHOLD", "0.9"))
+LOCK_RELIABILITY_MIN_UNLOCKS = env_int("LOCK_RELIABILITY_MIN_UNLOCKS", 10)
+LOCK_RELIABILITY_DAYS = env_int("LOCK_RELIABILITY_DAYS", 7)
+LOCK_RELIABILITY_CHECK_SECONDS = env_int("LOCK_RELIABILITY_CHECK_SECONDS", 600)
 # RemoteLOCK API and OAuth hosts by a space's "region" setting (Japanese accounts: KKE's hosts).
 REMOTELOCK_HOSTS = {
     "jp": {
