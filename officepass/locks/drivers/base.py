@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import cache
+
 
 class Outcome(enum.StrEnum):
     CONFIRMED = "confirmed"  # the device reported unlocked
@@ -114,6 +116,15 @@ class LockDriver(abc.ABC):
     def status(self) -> LockStatus:
         """The lock's state, if the driver can tell; by default only its health."""
         return LockStatus(online=self.is_online())
+
+    def cached_online(self, key: str) -> bool:
+        """`status().online`, kept `health_ttl` seconds (60) in the shared cache under `key`, so
+        check-ins don't each spend a cloud call."""
+        online = cache.get(key)
+        if online is None:
+            online = self.status().online
+            cache.set(key, online, timeout=int(self.settings.get("health_ttl", 60)))
+        return bool(online)
 
     # -- credentials: only drivers with Capability.CREDENTIALS override these -----------------
 

@@ -9,17 +9,17 @@ job appears in `GET /v3/organizations/{org}/accesses` as an `unlock` entry. `scr
 answers for the next API calls (an HTTP status, or "hang"); None lets one call through.
 """
 
-import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.lockdrivers.fake_http import FakeHttpServer
+from tests.locks.fake_json import JsonHandler
 
 
 @dataclass
@@ -66,11 +66,8 @@ class FakeAkerun(FakeHttpServer):
         return [c for c in self.calls if c.path.endswith("/jobs/unlock")]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeAkerun
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self._serve()
@@ -146,14 +143,6 @@ class _Handler(BaseHTTPRequestHandler):
             entry = {"id": len(fake.accesses) + 1, "action": "unlock", "accessed_at": at}
             fake.accesses.append({**entry, "akerun": {"id": akerun_id}})
         return self._send(201, {"job": {"id": uuid.uuid4().hex, "status": "created"}})
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 FakeAkerun.handler = _Handler

@@ -16,11 +16,12 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 from tests.lockdrivers.fake_http import FakeHttpServer
+from tests.locks.fake_json import JsonHandler
 
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 PIN = re.compile(r"^\d{4,8}$")
@@ -74,11 +75,9 @@ class FakeRemoteLock(FakeHttpServer):
         ]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
+    content_type = "application/vnd.lockstate.v1+json"
     fake: FakeRemoteLock
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self._serve()
@@ -203,16 +202,6 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(
             200, {"data": {"type": "lock", "id": device_id, "attributes": attributes}}
         )
-
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode() if payload is not None else b""
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vnd.lockstate.v1+json")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def _guest_problem(kind: Any, attributes: dict[str, Any]) -> str:

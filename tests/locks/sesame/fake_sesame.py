@@ -12,12 +12,13 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.lockdrivers.fake_http import FakeHttpServer
+from tests.locks.fake_json import JsonHandler
 
 RB = 0x87
 
@@ -83,11 +84,8 @@ class FakeSesame(FakeHttpServer):
         return [c for c in self.calls if c.method == "POST"]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeSesame
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self._serve(None)
@@ -151,14 +149,6 @@ class _Handler(BaseHTTPRequestHandler):
             "timestamp": int(time.time()),
             "wm2State": not fake.offline,
         }
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode() if payload is not None else b""
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 FakeSesame.handler = _Handler

@@ -24,7 +24,6 @@ from uuid import UUID
 
 import httpx
 from django.conf import settings as django_settings
-from django.core.cache import cache
 
 from officepass.core import clock
 from officepass.locks.drivers.akerun import tokens
@@ -121,12 +120,7 @@ class AkerunDriver(LockDriver):
         return LockStatus(online=True, detail=detail)
 
     def is_online(self) -> bool:
-        key = f"locks:akerun:online:{self.settings.get('akerun_id', '')}"
-        online = cache.get(key)
-        if online is None:
-            online = self.status().online
-            cache.set(key, online, timeout=int(self.settings.get("health_ttl", 60)))
-        return bool(online)
+        return self.cached_online(f"locks:akerun:online:{self.settings.get('akerun_id', '')}")
 
     def _get(self, url: str) -> dict[str, Any]:
         timeout = float(self.settings.get("status_timeout", DEFAULT_STATUS_TIMEOUT))

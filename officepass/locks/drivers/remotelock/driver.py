@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings as django_settings
-from django.core.cache import cache
 
 from officepass.core import clock
 from officepass.locks.drivers.base import (
@@ -150,12 +149,9 @@ class RemoteLockDriver(LockDriver):
         return LockStatus(online=bool(attributes.get("connected")), state=known, detail=detail)
 
     def is_online(self) -> bool:
-        key = f"locks:remotelock:online:{self._api_url()}:{self.settings.get('lock_id', '')}"
-        online = cache.get(key)
-        if online is None:
-            online = self.status().online
-            cache.set(key, online, timeout=int(self.settings.get("health_ttl", 60)))
-        return bool(online)
+        return self.cached_online(
+            f"locks:remotelock:online:{self._api_url()}:{self.settings.get('lock_id', '')}"
+        )
 
     def _device(self) -> dict[str, Any]:
         timeout = float(self.settings.get("status_timeout", DEFAULT_STATUS_TIMEOUT))
@@ -179,10 +175,11 @@ class RemoteLockDriver(LockDriver):
     ) -> httpx.Response | None:
         """Send once (a 401 refreshes the token and sends again: the vendor refused it).
         None when the request left us and no answer came: it may have been applied."""
-        deadline = not_after or clock.now() + timedelta(seconds=self._timeout() + 1)
         content = json.dumps(body).encode() if body is not None else None
         for attempt in (1, 2):
             headers = {**self._headers(), "Content-Type": "application/json"}
+            # A credential call has no door deadline of its own: the HTTP timeout bounds it.
+            deadline = not_after or clock.now() + timedelta(seconds=self._timeout() + 60)
             try:
                 response = send_before(
                     method,

@@ -24,7 +24,6 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from django.core.cache import cache
 
 from officepass.core import clock
 from officepass.locks.drivers.base import (
@@ -88,12 +87,7 @@ class SesameDriver(LockDriver):
         return LockStatus(online=bool(body.get("wm2State", True)), state=state, detail=detail)
 
     def is_online(self) -> bool:
-        key = f"locks:sesame:online:{self.settings.get('device_uuid', '')}"
-        online = cache.get(key)
-        if online is None:
-            online = self.status().online
-            cache.set(key, online, timeout=int(self.settings.get("health_ttl", 60)))
-        return bool(online)
+        return self.cached_online(f"locks:sesame:online:{self.settings.get('device_uuid', '')}")
 
     def _fetch_status(self) -> dict[str, Any]:
         api_key, _secret = self._credentials()
