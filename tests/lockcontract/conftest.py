@@ -260,7 +260,7 @@ class SesameAdapter(LockAdapter):
         self.fake.mode = self.MODES[behaviour]
         lock_settings = {"device_uuid": sesame_conf.DEVICE, "base_url": self.fake.url}
         secrets = {"api_key": sesame_conf.API_KEY, "secret": sesame_conf.SECRET}
-        return self._space({**lock_settings, "timeout": 0.5}, secrets)
+        return self._space({**lock_settings, "timeout": 3.0}, secrets)
 
     def reached(self, request_id: UUID) -> int:
         return len(self.fake.commands())

@@ -34,6 +34,6 @@ AKERUN_SETTINGS = {
     "account": "hq",
     "organization_id": "O-ORG-1",
     "akerun_id": "A-1",
-    "timeout": 0.5,
+    "timeout": 3.0,  # a hang is released by the test; only a hang waits this long
     "confirm_seconds": 2.0,
 }

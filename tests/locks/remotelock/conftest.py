@@ -27,7 +27,7 @@ def remotelock_settings(fake: FakeRemoteLock, **extra: Any) -> dict[str, Any]:
         "lock_id": "lock-1",
         "accessible_type": "lock",
         "time_zone": "Asia/Tokyo",
-        "timeout": 0.5,
+        "timeout": 3.0,  # a hang is released by the test; only a hang waits this long
         "secret_env": {"client_id": "TEST_RL_CLIENT_ID", "client_secret": "TEST_RL_SECRET"},
         **extra,
     }
