@@ -193,6 +193,32 @@ MQTT_TLS = env_bool("MQTT_TLS", False)
 MQTT_CONFIRM_TIMEOUT = float(env_str("MQTT_CONFIRM_TIMEOUT", "2.0"))
 # Unlock commands a member may send per minute before `too_many_attempts`.
 UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
+# A credential revoke (checkout on a credential lock) that did not confirm is sent again by the
+# worker after this many seconds, until the vendor confirms.
+LOCK_REVOKE_RETRY_SECONDS = env_int("LOCK_REVOKE_RETRY_SECONDS", 60)
+# Akerun API (OAuth authorization code; the app's id and secret in these environment variables).
+AKERUN_API_URL = env_str("AKERUN_API_URL", "https://api.akerun.com")
+AKERUN_CLIENT_ID_ENV = "AKERUN_CLIENT_ID"
+AKERUN_CLIENT_SECRET_ENV = "AKERUN_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
+# Key for lock-cloud OAuth tokens kept in the database (encrypted); SECRET_KEY when unset.
+LOCK_TOKEN_KEY = env_str("LOCK_TOKEN_KEY", "")
+# A door that opened for fewer than THRESHOLD of at least MIN_UNLOCKS unlocks over DAYS raises a
+# trouble report by itself (checked at most every CHECK_SECONDS).
+LOCK_RELIABILITY_THRESHOLD = float(env_str("LOCK_RELIABILITY_THRESHOLD", "0.9"))
+LOCK_RELIABILITY_MIN_UNLOCKS = env_int("LOCK_RELIABILITY_MIN_UNLOCKS", 10)
+LOCK_RELIABILITY_DAYS = env_int("LOCK_RELIABILITY_DAYS", 7)
+LOCK_RELIABILITY_CHECK_SECONDS = env_int("LOCK_RELIABILITY_CHECK_SECONDS", 600)
+# RemoteLOCK API and OAuth hosts by a space's "region" setting (Japanese accounts: KKE's hosts).
+REMOTELOCK_HOSTS = {
+    "jp": {
+        "api": env_str("REMOTELOCK_JP_API_URL", "https://api.lockstate.jp"),
+        "auth": env_str("REMOTELOCK_JP_AUTH_URL", "https://connect.lockstate.jp"),
+    },
+    "global": {
+        "api": env_str("REMOTELOCK_API_URL", "https://api.remotelock.com"),
+        "auth": env_str("REMOTELOCK_AUTH_URL", "https://connect.remotelock.com"),
+    },
+}
 # How long after check-in a member whose door never opened may cancel with a full refund.
 RECOVERY_WINDOW_MINUTES = env_int("RECOVERY_WINDOW_MINUTES", 30)
 # Where trouble reports go (rule 13).

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from officepass.accounts.forms import ThrottledAuthenticationForm
+from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
@@ -28,6 +29,10 @@ urlpatterns = [
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
     path("spaces/<int:space_id>/", offices.space_edit, name="space"),
     path("spaces/<int:space_id>/lock/", offices.space_lock, name="space-lock"),
+    path("spaces/<int:space_id>/lock/check/", offices.space_lock_check, name="space-lock-check"),
+    path("locks/accounts/", locks.lock_accounts, name="lock-accounts"),
+    path("locks/akerun/connect/", locks.akerun_connect, name="akerun-connect"),
+    path("locks/akerun/callback/", locks.akerun_callback, name="akerun-callback"),
     path("spaces/<int:space_id>/poster.pdf", offices.space_poster, name="space-poster"),
     path("spaces/<int:space_id>/reissue/", offices.space_reissue, name="space-reissue"),
     path("spaces/<int:space_id>/display/", offices.space_display, name="space-display"),

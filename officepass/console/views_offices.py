@@ -12,7 +12,9 @@ from officepass.console.access import OFFICE_ROLES, SECRETARIAT, actor, console_
 from officepass.console.poster import poster_pdf, space_checkin_url
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.locks.checks import lock_health_check
 from officepass.locks.registry import driver_name
+from officepass.locks.selectors import lock_credentials_needing_attention, lock_reliability
 from officepass.locks.services import lock_configure
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
@@ -71,8 +73,26 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "form": form,
         "lock_form": lock_form,
         "url": space_checkin_url(space),
+        "credentials": lock_credentials_needing_attention(space_id=space.pk),
+        "reliability": [
+            lock_reliability(space_id=space.pk, days=days, now=clock.now()) for days in (7, 30)
+        ],
     }
     return render(request, "console/space_edit.html", context)
+
+
+@console_view(*OFFICE_ROLES)
+def space_lock_check(request: HttpRequest, space_id: int) -> HttpResponse:
+    """Ask the space's lock for its state now: wiring is right when it answers online."""
+    space = access.access_space(user=actor(request), space_id=space_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    status = lock_health_check(actor=actor(request), space=space)
+    fields = {"online": status.online, "state": status.state, **status.detail}
+    answer = ", ".join(f"{key}={value}" for key, value in fields.items())
+    level = messages.success if status.online else messages.error
+    level(request, _("The lock answered: %(answer)s") % {"answer": answer})
+    return redirect("console:space", space_id=space.pk)
 
 
 @console_view(*OFFICE_ROLES)

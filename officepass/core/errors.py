@@ -61,6 +61,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
     ),
+    "backup_pin_unavailable": (
+        409,
+        _("No backup PIN is available for this stay. Call the office's help desk."),
+    ),
     "idempotency_key_reused": (
         409,
         _("This Idempotency-Key was already used for a different request."),

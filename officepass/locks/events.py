@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from officepass.core.errors import DomainError
+from officepass.locks.drivers.remotelock.events import remotelock_event_receive
 from officepass.locks.drivers.webhook.signing import (
     InvalidSignature,
     first_delivery,
@@ -28,6 +29,9 @@ def lock_event_receive(
     *, space_id: int, headers: Mapping[str, str], body: bytes, event: dict[str, Any]
 ) -> bool:
     """Verify and record one event; False if it was a replay of one already taken."""
+    cloud = Space.objects.filter(pk=space_id, lock_driver="remotelock").first()
+    if cloud is not None:
+        return remotelock_event_receive(space=cloud, headers=headers, event=event)
     space = Space.objects.filter(pk=space_id, lock_driver="webhook").first()
     secret = secrets_for(dict(space.lock_settings or {})).get("secret", "") if space else ""
     if not secret:

@@ -33,6 +33,14 @@ class LockCommand(models.Model):
     latency_ms = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     response = models.JSONField(default=dict, blank=True)
+    # Set for the credential calls (purpose cred_issue / cred_update / cred_revoke).
+    credential = models.ForeignKey(
+        "locks.LockCredential",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commands",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["space", "-created_at"])]
@@ -57,3 +65,67 @@ class LockHealth(models.Model):
 
     def __str__(self) -> str:
         return f"lock of space {self.space_id}: {'online' if self.online else 'offline'}"
+
+
+class LockCredential(models.Model):
+    """A time-boxed credential (PIN or access-key URL) a credential lock holds for one stay.
+
+    `starts_at` / `ends_at` are the window we want (the stay's); `vendor_ends_at` is the end the
+    vendor last confirmed, so a failed extension is visible. The PIN is the member's to read
+    (the backup PIN) and is never written to logs or audit rows.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being issued")
+        ACTIVE = "active", _("Issued")
+        UNKNOWN = "unknown", _("Issue unconfirmed")
+        FAILED = "failed", _("Not issued")
+        REVOKING = "revoking", _("Being revoked")
+        REVOKED = "revoked", _("Revoked")
+
+    stay = models.OneToOneField(
+        "stays.Stay", on_delete=models.PROTECT, related_name="lock_credential"
+    )
+    space = models.ForeignKey("offices.Space", on_delete=models.PROTECT, related_name="+")
+    driver = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    pin = models.CharField(max_length=16, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    ref = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    vendor_ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"credential for stay {self.stay_id} ({self.status})"
+
+
+class LockCloudAccount(models.Model):
+    """An operator's connection to a lock cloud that onboards by OAuth authorization code
+    (Akerun). The tokens are handed out by the vendor at run time, so they cannot be
+    environment variables: they are kept only encrypted (Fernet, key from LOCK_TOKEN_KEY or
+    SECRET_KEY), never shown, logged or audited."""
+
+    vendor = models.CharField(max_length=32)
+    name = models.CharField(max_length=64)
+    operator = models.ForeignKey(
+        "offices.Operator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    access_token = models.TextField(blank=True)  # encrypted
+    refresh_token = models.TextField(blank=True)  # encrypted
+    expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "name"], name="one_lock_cloud_account_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} account {self.name}"

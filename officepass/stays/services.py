@@ -14,6 +14,11 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
+from officepass.locks.credentials import (
+    lock_credentials_for_stay_extend,
+    lock_credentials_for_stay_issue,
+    lock_credentials_for_stay_revoke,
+)
 from officepass.locks.models import LockCommand
 from officepass.locks.services import (
     lock_command_create,
@@ -71,6 +76,7 @@ def stay_end(
     stay.status, stay.ended_at = status, ended_at
     space_release(stay.space)
     audit(actor=actor, action=f"stay.{status}", target=stay, space=stay.space_id, **data)
+    lock_credentials_for_stay_revoke(stay=stay, actor=actor)
     return True
 
 
@@ -185,6 +191,7 @@ def _check_in(
             stay=stay,
             reason=f"check-in {office.name} / {space.name}: {minutes} min",
         )
+        lock_credentials_for_stay_issue(stay=stay)
         availability_changed(space)
         audit(
             actor=member,
@@ -255,6 +262,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
             stay=stay,
             reason=f"extension {office.name} / {stay.space.name}: {minutes} min",
         )
+        lock_credentials_for_stay_extend(stay=stay, deadline=deadline)
         audit(
             actor=member,
             action="stay.extend",

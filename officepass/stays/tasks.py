@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from officepass.accounts.services import login_failures_prune
 from officepass.core import clock
 from officepass.core.audit import audit
+from officepass.locks.credentials import lock_credentials_retry
+from officepass.locks.reliability import locks_reliability_watch
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.stays.services import stays_finalize_expired
 from officepass.tickets.cycles import cycles_roll_due
@@ -68,6 +70,8 @@ def tick() -> dict[str, int]:
     """One round of every periodic task; returns counts for the log."""
     return {
         "forced_out": stays_finalize_expired(),
+        "lock_credentials": lock_credentials_retry(),
+        "lock_reliability_reports": locks_reliability_watch(),
         "reminders": reminders_send(),
         "cycles": cycles_roll_due(),
         "pruned": change_log_prune(),

@@ -18,8 +18,9 @@ from officepass.support.models import TroubleReport
 
 def _email_secretariat(report: TroubleReport) -> None:
     subject = f"[officepass] {report.kind} at {report.office.name} (report #{report.pk})"
+    member = report.member.email if report.member else "(raised by officepass)"
     body = (
-        f"Member: {report.member.email}\nOffice: {report.office.name} (#{report.office_id})\n"
+        f"Member: {member}\nOffice: {report.office.name} (#{report.office_id})\n"
         f"Help desk: {report.office.help_desk_phone}\nStay: {report.stay_id or '-'}\n"
         f"Kind: {report.kind}\n\n{report.message}\n"
     )
@@ -43,7 +44,8 @@ def trouble_report_create(
     message: str,
     diagnostics: dict[str, Any] | None = None,
 ) -> TroubleReport:
-    if kind not in TroubleReport.Kind.values or not message.strip():
+    member_kinds = set(TroubleReport.Kind.values) - {TroubleReport.Kind.LOCK_RELIABILITY}
+    if kind not in member_kinds or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
     office = Office.objects.filter(pk=office_id).first()
     if office is None:
@@ -74,4 +76,22 @@ def trouble_report_create(
             stay=stay_id,
         )
         transaction.on_commit(lambda: _email_secretariat(report))
+    return report
+
+
+def trouble_report_raise(
+    *, office_id: int, kind: str, message: str, diagnostics: dict[str, Any]
+) -> TroubleReport:
+    """A report officepass raises by itself (no member), audited and e-mailed like the rest.
+    Call inside a transaction."""
+    report = TroubleReport.objects.create(
+        member=None,
+        office_id=office_id,
+        kind=kind,
+        message=message,
+        diagnostics=diagnostics,
+        created_at=clock.now(),
+    )
+    audit(actor=None, action="trouble_report.create", target=report, kind=kind, office=office_id)
+    transaction.on_commit(lambda: _email_secretariat(report))
     return report

@@ -19,6 +19,14 @@ from django.views.decorators.http import require_POST
 from officepass.api.serializers import stay_out
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.locks.credentials import (
+    DEVICE,
+    SCREEN,
+    backup_pin_valid_until,
+    lock_credential_backup_pin,
+    stay_backup_pin_ready,
+    stay_last_unlock_failed,
+)
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
 from officepass.stays.selectors import stay_current
@@ -51,12 +59,30 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
         "refusal": None,
         **office_context(stay.office_id),
     }
+    context.update(_backup_pin_context(request, stay, data["status"]))
     if data["can_extend"]:
         minutes = presenters.extension_minutes(stay, now)
         context["extensions"] = presenters.priced(minutes, stay.office.unit_minutes, wallet)
         context["extend_affordable"] = any(o["affordable"] for o in context["extensions"])
     context.update(extra)
     return context
+
+
+def _backup_pin_context(request: HttpRequest, stay: Stay, status: str) -> dict[str, Any]:
+    """On a credential lock the phone keeps the stay's PIN for the offline page (audited once);
+    the screen offers it after the app failed to unlock."""
+    if status != "active" or not stay_backup_pin_ready(stay):
+        return {}
+    try:
+        kept = lock_credential_backup_pin(member=member_of(request), stay_id=stay.pk, to=DEVICE)
+    except DomainError:
+        return {}
+    until = timezone.localtime(backup_pin_valid_until(kept), ZoneInfo(stay.office.timezone))
+    return {
+        "kept_pin": kept.pin,
+        "pin_until": until.strftime("%H:%M"),
+        "unlock_failed": stay_last_unlock_failed(stay),
+    }
 
 
 def _own(request: HttpRequest, stay_id: int) -> Stay:
@@ -178,3 +204,15 @@ def recover(request: HttpRequest, stay_id: int) -> HttpResponse:
         "wallet": presenters.wallet_of(member_of(request)),
     }
     return render(request, "web/recovered.html", context)
+
+
+@login_required
+@require_POST
+def backup_pin(request: HttpRequest, stay_id: int) -> HttpResponse:
+    """Show the stay's backup PIN (audited): the app could not open the door."""
+    try:
+        lock_credential_backup_pin(member=member_of(request), stay_id=stay_id, to=SCREEN)
+    except DomainError as exc:
+        return _refused_by_service(request, stay_id, exc, "web/stay.html")
+    stay = _own(request, stay_id)
+    return render(request, "web/stay.html", _stay_context(request, stay, show_pin=True))

@@ -53,7 +53,9 @@
         office: countdown.getAttribute("data-office"),
         space: countdown.getAttribute("data-space"),
         deadline: countdown.getAttribute("data-deadline-label"),
-        endsAt: Date.now() + left * 1000
+        endsAt: Date.now() + left * 1000,
+        pin: countdown.getAttribute("data-backup-pin") || "",
+        pinUntil: countdown.getAttribute("data-backup-until") || ""
       }));
     } catch (e) { /* private mode: nothing to keep */ }
     var tick = function () {
@@ -82,6 +84,12 @@
         document.getElementById("offline-space").textContent = kept.space;
         document.getElementById("offline-deadline").textContent = kept.deadline;
         offline.hidden = false;
+        var pinBox = document.getElementById("offline-pin");
+        if (pinBox && kept.pin) {
+          document.getElementById("offline-pin-value").textContent = kept.pin;
+          document.getElementById("offline-pin-until").textContent = kept.pinUntil;
+          pinBox.hidden = false;
+        }
       }
     } catch (e) { /* ignore */ }
   }
