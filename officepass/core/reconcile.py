@@ -1,7 +1,11 @@
 """Checks of every invariant; `python manage.py reconcile` exits non-zero on any breach."""
 
+from datetime import timedelta
+
 from django.db.models import Count, F, Q, Sum
 
+from officepass.core import clock
+from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry, TicketAccount
@@ -63,5 +67,17 @@ def stay_breaches() -> list[str]:
     return problems
 
 
+# The worker settles a command left pending past its deadline within seconds.
+PENDING_GRACE = timedelta(minutes=5)
+
+
+def lock_command_breaches() -> list[str]:
+    """Every committed command is sent or ends visibly: none stays pending past its deadline."""
+    stuck = LockCommand.objects.filter(
+        status=LockCommand.Status.PENDING, not_after__lt=clock.now() - PENDING_GRACE
+    ).count()
+    return [f"{stuck} lock commands still pending after their deadline"] if stuck else []
+
+
 def all_breaches() -> list[str]:
-    return space_breaches() + ledger_breaches() + stay_breaches()
+    return space_breaches() + ledger_breaches() + stay_breaches() + lock_command_breaches()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from officepass.accounts.services import login_failures_prune
 from officepass.core import clock
 from officepass.core.audit import audit
+from officepass.locks.services import lock_commands_settle_stale
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.stays.services import stays_finalize_expired
 from officepass.tickets.cycles import cycles_roll_due
@@ -68,6 +69,7 @@ def tick() -> dict[str, int]:
     """One round of every periodic task; returns counts for the log."""
     return {
         "forced_out": stays_finalize_expired(),
+        "lock_commands_settled": lock_commands_settle_stale(),
         "reminders": reminders_send(),
         "cycles": cycles_roll_due(),
         "pruned": change_log_prune(),
