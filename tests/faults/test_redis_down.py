@@ -40,9 +40,10 @@ class RedisServer:
 
     def __init__(self, binary: str, port: int) -> None:
         self.port = port
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no"]  # no files: nothing outlives the test
         self.proc = subprocess.Popen(  # noqa: S603 (the system binary, fixed arguments)
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no"],
+            args,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -181,7 +182,6 @@ def test_with_redis_stopped_doors_answer_json_and_no_command_is_left_pending(
 def test_with_redis_stopped_a_pushed_door_event_is_a_retryable_json_503(
     redis_server: RedisServer, doors: tuple[FakeSwitchBot, FakeController]
 ) -> None:
-    _, controller = doors
     hook_space = _spaces(*doors)[1]
     redis_server.stop()
     body = json.dumps({"type": "health", "online": True, "state": "locked"}).encode()
