@@ -197,3 +197,21 @@ def test_with_redis_stopped_a_pushed_door_event_is_a_retryable_json_503(
     assert response.status_code == 503, response.content[:300]
     assert response.json()["code"] == "service_unavailable"
     assert response["Retry-After"]
+
+
+def test_a_nudge_that_fails_in_any_way_never_fails_a_committed_check_in(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    def broken(change_id: int) -> None:
+        raise RuntimeError("not a RedisError")
+
+    monkeypatch.setattr(fanout, "publish", broken)
+    member = Member("nudge@example.com")
+    space = f.space()
+
+    answer = member.post("/api/v1/stays", {"code": f.code_for(space), "minutes": 120})
+
+    assert answer.status_code == 201
+    assert Stay.objects.filter(status=Stay.Status.ACTIVE).count() == 1
