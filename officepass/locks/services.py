@@ -94,6 +94,10 @@ def _attempt(command: LockCommand) -> tuple[str, str, dict[str, Any], bool]:
     return OUTCOME_STATUS[result.outcome], "", result.detail, False
 
 
+# An attempted command found still pending (its sender died): it may have reached the door.
+NOT_RESENT = "not_resent"
+
+
 def _claim_send(command: LockCommand) -> bool:
     """Mark the command attempted, once, by one guarded UPDATE: the one caller that wins sends."""
     now = clock.now()
@@ -116,7 +120,7 @@ def lock_command_send(command: LockCommand) -> LockCommand:
     if not _claim_send(command):
         command.refresh_from_db()
         if command.status == LockCommand.Status.PENDING:
-            _record(command, LockCommand.Status.UNKNOWN, "not_resent", {"resent": False}, 0.0)
+            _record(command, LockCommand.Status.UNKNOWN, NOT_RESENT, {"resent": False}, 0.0)
         return command
     started = time.perf_counter()
     status, error, detail, retryable = _attempt(command)
@@ -165,10 +169,9 @@ def lock_commands_settle_stale(*, limit: int = 500) -> int:
     ).order_by("id")[:limit]
     done = 0
     for command in stale:
+        status, error = (LockCommand.Status.UNKNOWN, NOT_RESENT)
         if command.attempted_at is None:
-            status, error = LockCommand.Status.EXPIRED, ErrorCode.EXPIRED
-        else:
-            status, error = LockCommand.Status.UNKNOWN, "not_resent"
+            status, error = (LockCommand.Status.EXPIRED, str(ErrorCode.EXPIRED))
         _record(command, status, error, {"settled": "after deadline"}, 0.0)
         done += command.status == status
     return done
