@@ -137,7 +137,8 @@ def idempotency_claim(*, user: Any, key: str, fingerprint: str) -> Claim | Idemp
 
 
 def idempotency_acting(claim: Claim) -> Any:
-    """Make `claim` the current one while the action runs (a token for `idempotency_done`)."""
+    """Make `claim` the current one while the action runs; the token goes back to
+    `idempotency_store`, `idempotency_release` or `idempotency_abandon`."""
     return _current.set(claim)
 
 
@@ -154,7 +155,7 @@ def idempotency_store(claim: Claim, *, status: int, body: Any, acting: Any) -> b
 
 
 def idempotency_release(claim: Claim, *, acting: Any) -> None:
-    """Forget the claim, so a retry with the key acts afresh (a retryable refusal, an error)."""
+    """Forget the claim, so a retry with the key acts afresh (a retryable refusal: 429, 503)."""
     try:
         IdempotencyRecord.objects.filter(
             pk=claim.record_id, claim=claim.token, status_code=0
