@@ -113,15 +113,17 @@ def lock_command_send(command: LockCommand) -> LockCommand:
     """Send outside any transaction; never re-send a command that may have arrived.
 
     Only a failure that provably never left us is retried, once, before `not_after`. A
-    command some caller already attempted (a dead request's, found by its Idempotency-Key)
-    is not sent again: still pending, it is recorded `unknown` (it may have opened the door).
+    command some caller already attempted but that is still pending (a dead request's, found
+    by its Idempotency-Key) is not sent again: it is recorded `unknown` (it may have opened the
+    door). A finished command sent again goes to its driver, which replays its outcome by
+    request id (tests/lockcontract), and the repeat is audited.
     """
     require_no_transaction("sending a lock command")
     if not _claim_send(command):
         command.refresh_from_db()
         if command.status == LockCommand.Status.PENDING:
             _record(command, LockCommand.Status.UNKNOWN, NOT_RESENT, {"resent": False}, 0.0)
-        return command
+            return command
     started = time.perf_counter()
     status, error, detail, retryable = _attempt(command)
     if retryable:
@@ -130,17 +132,26 @@ def lock_command_send(command: LockCommand) -> LockCommand:
             status, error, detail, _ = _attempt(command)
             detail = {**detail, "attempts": 2}
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    _record(command, status, error, detail, latency_ms)
+    _record(command, status, error, detail, latency_ms, from_pending=False)
     return command
 
 
 def _record(
-    command: LockCommand, status: str, error: str, detail: dict[str, Any], latency_ms: float
+    command: LockCommand,
+    status: str,
+    error: str,
+    detail: dict[str, Any],
+    latency_ms: float,
+    *,
+    from_pending: bool = True,
 ) -> None:
-    """The outcome, once: a guarded UPDATE from pending, with its audit row."""
+    """The outcome with its audit row; `from_pending`: only if still pending (guarded)."""
     now = clock.now()
+    rows = LockCommand.objects.filter(pk=command.pk)
+    if from_pending:
+        rows = rows.filter(status=LockCommand.Status.PENDING)
     with transaction.atomic():
-        moved = LockCommand.objects.filter(pk=command.pk, status=LockCommand.Status.PENDING).update(
+        moved = rows.update(
             status=status,
             error_code=error,
             response=detail,
