@@ -1,8 +1,13 @@
 """Checks of every invariant; `python manage.py reconcile` exits non-zero on any breach."""
 
+<<<<<<< HEAD
 from datetime import timedelta
 
 from django.db.models import Count, F, Q, Sum
+=======
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+>>>>>>> main
 
 from officepass.core import clock
 from officepass.locks.models import LockCommand
@@ -49,6 +54,18 @@ def ledger_breaches() -> list[str]:
     return problems
 
 
+def postpaid_breaches() -> list[str]:
+    """Every ticket account follows its member's plan: postpaid only on a postpaid plan."""
+    wrong = TicketAccount.objects.exclude(
+        postpaid=Coalesce(F("member__plan__postpaid"), Value(False))
+    ).values_list("member_id", "postpaid")
+    return [
+        f"member {member_id}: ticket account {'postpaid' if postpaid else 'prepaid'} "
+        "but the plan says otherwise"
+        for member_id, postpaid in wrong.iterator()
+    ]
+
+
 def stay_breaches() -> list[str]:
     """At most one active stay per member; ended stays have an end time."""
     doubles = (
@@ -80,4 +97,8 @@ def lock_command_breaches() -> list[str]:
 
 
 def all_breaches() -> list[str]:
+<<<<<<< HEAD
     return space_breaches() + ledger_breaches() + stay_breaches() + lock_command_breaches()
+=======
+    return space_breaches() + ledger_breaches() + postpaid_breaches() + stay_breaches()
+>>>>>>> main
