@@ -1,13 +1,9 @@
 """Checks of every invariant; `python manage.py reconcile` exits non-zero on any breach."""
 
-<<<<<<< HEAD
 from datetime import timedelta
 
-from django.db.models import Count, F, Q, Sum
-=======
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
->>>>>>> main
 
 from officepass.core import clock
 from officepass.locks.models import LockCommand
@@ -97,8 +93,10 @@ def lock_command_breaches() -> list[str]:
 
 
 def all_breaches() -> list[str]:
-<<<<<<< HEAD
-    return space_breaches() + ledger_breaches() + stay_breaches() + lock_command_breaches()
-=======
-    return space_breaches() + ledger_breaches() + postpaid_breaches() + stay_breaches()
->>>>>>> main
+    return (
+        space_breaches()
+        + ledger_breaches()
+        + postpaid_breaches()
+        + stay_breaches()
+        + lock_command_breaches()
+    )
