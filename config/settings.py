@@ -112,7 +112,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang a request: callers degrade on an error.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {
@@ -272,3 +277,9 @@ STREAM_CHANNEL = env_str("STREAM_CHANNEL", "officepass:availability")
 STREAM_RESYNC_SECONDS = float(env_str("STREAM_RESYNC_SECONDS", "5.0"))
 # Bearer token /metrics asks for (unset: open; keep it on the private network).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# Idempotency-Key (ARCHITECTURE 12): a duplicate waits this long for the first attempt's
+# answer before `request_in_progress`; a claim this old is taken over (a crashed attempt's key
+# never blocks retries for longer; on PostgreSQL a dead attempt's claim is taken over at once).
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 5)
+IDEMPOTENCY_CLAIM_SECONDS = env_int("IDEMPOTENCY_CLAIM_SECONDS", 60)

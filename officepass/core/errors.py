@@ -69,6 +69,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("This Idempotency-Key was already used for a different request."),
     ),
+    "request_in_progress": (
+        409,
+        _("The same request is still being processed. Wait a moment and try again."),
+    ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (
         503,

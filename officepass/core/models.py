@@ -29,7 +29,11 @@ class AuditEntry(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a state-changing POST, replayed for retries with the same key."""
+    """The first response to a state-changing POST, replayed for retries with the same key.
+
+    `status_code` 0 means claimed and still running (ARCHITECTURE 12): `claim` names the
+    attempt that holds it since `claimed_at`, so only that attempt stores the response.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -37,6 +41,8 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     response = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

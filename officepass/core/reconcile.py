@@ -1,8 +1,12 @@
 """Checks of every invariant; `python manage.py reconcile` exits non-zero on any breach."""
 
+from datetime import timedelta
+
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from officepass.core import clock
+from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry, TicketAccount
@@ -101,6 +105,18 @@ def refund_breaches() -> list[str]:
     return problems
 
 
+# The worker settles a command left pending past its deadline within seconds.
+PENDING_GRACE = timedelta(minutes=5)
+
+
+def lock_command_breaches() -> list[str]:
+    """Every committed command is sent or ends visibly: none stays pending past its deadline."""
+    stuck = LockCommand.objects.filter(
+        status=LockCommand.Status.PENDING, not_after__lt=clock.now() - PENDING_GRACE
+    ).count()
+    return [f"{stuck} lock commands still pending after their deadline"] if stuck else []
+
+
 def all_breaches() -> list[str]:
     return (
         space_breaches()
@@ -108,4 +124,5 @@ def all_breaches() -> list[str]:
         + postpaid_breaches()
         + stay_breaches()
         + refund_breaches()
+        + lock_command_breaches()
     )

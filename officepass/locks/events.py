@@ -40,7 +40,10 @@ def lock_event_receive(
         msg_id = verify_signature(headers, body, secret)
     except InvalidSignature as exc:
         raise DomainError("invalid_signature", reason=str(exc)) from None
-    if not first_delivery(msg_id):
+    first = first_delivery(msg_id)
+    if first is None:  # the replay guard is down: the controller retries later
+        raise DomainError("service_unavailable", retry_after_seconds=5)
+    if not first:
         return False
     if event.get("type") != "health" or not isinstance(event.get("online"), bool):
         raise DomainError("invalid_input", field="type/online")

@@ -30,6 +30,18 @@ class LockCommand(models.Model):
     created_at = models.DateTimeField()
     not_after = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set by one guarded UPDATE just before the first send: a command with it set may have
+    # reached the door and is never sent again, by any process (the database decides).
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    # The Idempotency-Key claim the command was made under: a retry that takes over a dead
+    # attempt's claim finds this command instead of making a second one.
+    idempotency_record = models.ForeignKey(
+        "core.IdempotencyRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     latency_ms = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     response = models.JSONField(default=dict, blank=True)

@@ -14,6 +14,7 @@ from officepass.core import clock
 from officepass.core.audit import audit
 from officepass.locks.credentials import lock_credentials_retry
 from officepass.locks.reliability import locks_reliability_watch
+from officepass.locks.services import lock_commands_settle_stale
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.stays.services import stays_finalize_expired
 from officepass.tickets.cycles import cycles_roll_due
@@ -72,6 +73,7 @@ def tick() -> dict[str, int]:
         "forced_out": stays_finalize_expired(),
         "lock_credentials": lock_credentials_retry(),
         "lock_reliability_reports": locks_reliability_watch(),
+        "lock_commands_settled": lock_commands_settle_stale(),
         "reminders": reminders_send(),
         "cycles": cycles_roll_due(),
         "pruned": change_log_prune(),
