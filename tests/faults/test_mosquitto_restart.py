@@ -113,7 +113,7 @@ def door(broker: Broker, tmp_path: Path) -> Iterator[Callable[[], subprocess.Pop
             manage_env(None, MQTT_PORT=str(broker.port), PYTHONUNBUFFERED="1"),
         )
         started.append(proc)
-        wait_for(lambda: "ready" in log.read_text(), 20, "lock_device to be ready")
+        wait_for(lambda: "ready" in log.read_text(), 60, "lock_device to be ready")
         return proc
 
     yield start
@@ -136,7 +136,9 @@ def test_mosquitto_stopped_and_started_unlocks_fail_fast_then_recover(
     broker: Broker, door: Callable[[], subprocess.Popen[bytes]]
 ) -> None:
     space = f.space(
-        lock_driver="mqtt", lock_settings={"device_id": "fault-door", "confirm_timeout": 1.0}
+        # The door answers at once; the timeout only bounds a failure (the machine may be busy).
+        lock_driver="mqtt",
+        lock_settings={"device_id": "fault-door", "confirm_timeout": 30.0},
     )
     first = door()
     assert listen_until(lambda: lock_health_online(space.pk) is True), "door never online"
@@ -159,7 +161,7 @@ def test_mosquitto_stopped_and_started_unlocks_fail_fast_then_recover(
         recovered.append(_unlock(stay))
         return recovered[-1][0] == "unlocked"
 
-    wait_for(opened, 30, "an unlock to succeed after the broker came back", every=0.5)
+    wait_for(opened, 90, "an unlock to succeed after the broker came back", every=0.5)
 
     stay_checkout(member=member, stay_id=stay.pk, unlock=False)
     commands = LockCommand.objects.filter(stay=stay)
