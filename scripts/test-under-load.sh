@@ -14,7 +14,10 @@ MAKE_ARGS=("TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1
 hogs=()
 run_pid=""
 stop_all() {
-    [ -n "$run_pid" ] && kill -TERM -- "-$run_pid" 2>/dev/null
+    if [ -n "$run_pid" ]; then
+        kill -TERM -- "-$run_pid" 2>/dev/null
+        echo "$(date -u +%FT%TZ) run interrupted" >>"$LOG"
+    fi
     for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${hogs[@]}"; do wait "$pid" 2>/dev/null; done
     hogs=()
