@@ -48,7 +48,7 @@ for run in $(seq "$RUNS"); do
     echo "$(date -u +%FT%TZ) run $run/$RUNS: exit $code in ${seconds}s: $counts (output $out)" |
         tee -a "$LOG"
     if [ "$code" -ne 0 ]; then
-        grep -E '^(FAILED|ERROR) ' "$out" | tee -a "$LOG"
+        grep -E '^(FAILED|ERROR) tests/' "$out" | tee -a "$LOG"
         exit "$code"
     fi
 done
