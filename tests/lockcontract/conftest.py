@@ -7,7 +7,8 @@ reached the door or the vendor for a request id:
 
 - simulator: the driver's in-memory memo of acted-on request ids, wrapped to count writes;
 - mqtt: one `manage.py lock_device` subprocess per device mode, shared by the whole module,
-  counting its ``received <request id>`` lines (skipped when the broker is unreachable);
+  counting its ``received <request id>`` lines once a fence has come back through every device
+  (skipped when the broker is unreachable);
 - switchbot / webhook: the local fakes from tests/lockdrivers, counting their calls;
 - remotelock / sesame / akerun: the local fake clouds from tests/locks/<driver>, counting
   unlock calls.
@@ -15,7 +16,6 @@ reached the door or the vendor for a request id:
 
 import base64
 import signal
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +25,7 @@ import pytest
 
 from officepass.locks.drivers.akerun import tokens as akerun_tokens
 from officepass.locks.drivers.mqtt import connection as mqtt_connections
+from officepass.locks.drivers.mqtt.config import Broker
 from officepass.locks.drivers.simulator import driver as simulator_driver
 from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
@@ -33,7 +34,7 @@ from tests.lockdrivers.fake_controller import FakeController
 from tests.lockdrivers.fake_switchbot import FakeSwitchBot
 from tests.locks.akerun import conftest as akerun_conf
 from tests.locks.akerun.fake_akerun import FakeAkerun
-from tests.locks.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
+from tests.locks.conftest import HOST, PORT, Device, _clear_retained, broker_reachable, fence
 from tests.locks.remotelock import conftest as remotelock_conf
 from tests.locks.remotelock.fake_remotelock import FakeRemoteLock
 from tests.locks.sesame import conftest as sesame_conf
@@ -52,9 +53,6 @@ SB_TOKEN = "sb-token-0e7c4a2d9f1b3e5a7c9d2f4b6a8c0e1d3f5a7b9c"
 SB_SECRET = "sb-secret-6d2f8a0c4e1b7d9f"
 WEBHOOK_KEY = base64.b64encode(b"contract-door-key-32-bytes-long!").decode()
 WEBHOOK_SECRET = "whsec_" + WEBHOOK_KEY
-
-# How long to wait before counting MQTT deliveries, so a late or repeated one would show.
-MQTT_SETTLE_SECONDS = 0.3
 
 
 class LockAdapter:
@@ -132,8 +130,8 @@ class MqttDevices:
         if not self.devices:
             run = uuid.uuid4().hex[:8]
             for name, mode in self.MODES.items():
-                # A later --max-seconds overrides the helper's 60 s default.
-                extra = ["--max-seconds", "300"]
+                # A later --max-seconds overrides the helper's default: the module may be slow.
+                extra = ["--max-seconds", "3600"]
                 self.devices[name] = Device(f"contract-{run}-{mode}", mode, "lock", extra)
             for device in self.devices.values():
                 assert device.wait_for("ready"), f"lock_device did not start: {device.lines}"
@@ -157,7 +155,12 @@ def mqtt_devices() -> Iterator[MqttDevices]:
 class MqttAdapter(LockAdapter):
     name = "mqtt"
     secrets = (MQTT_PASSWORD,)
-    CONFIRM_TIMEOUT = {OK: 1.0, SILENT: 0.5, REFUSE: 1.0}
+    # A door that answers ends the wait at once, so its bound is far above any answer time; a
+    # silent one is waited out, so its bound is only what the broker's PUBACK may take.
+    CONFIRM_TIMEOUT = {OK: 30.0, SILENT: 3.0, REFUSE: 30.0}
+    # Mosquitto here allows anonymous logins and ignores the credentials; the driver
+    # still carries them (Broker) on every connection it opens.
+    LOGIN = {"username": MQTT_USERNAME, "password": MQTT_PASSWORD}
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, devices: MqttDevices) -> None:
         super().__init__(monkeypatch)
@@ -169,13 +172,14 @@ class MqttAdapter(LockAdapter):
             "device_id": device.device_id,
             "confirm_timeout": self.CONFIRM_TIMEOUT[behaviour],
         }
-        # Mosquitto here allows anonymous logins and ignores the credentials; the driver
-        # still carries them (Broker) on every connection it opens.
-        secrets = {"username": MQTT_USERNAME, "password": MQTT_PASSWORD}
-        return self._space(lock_settings, secrets)
+        return self._space(lock_settings, self.LOGIN)
 
     def reached(self, request_id: UUID) -> int:
-        time.sleep(MQTT_SETTLE_SECONDS)
+        # A fence behind the driver's publishes (same login, same connection) through every
+        # device: whatever was sent for this request has been counted once they are back.
+        broker = Broker.from_settings(self.LOGIN)
+        for device in self.devices.devices.values():
+            fence(device, broker)
         line = f"received {request_id}"
         return sum(device.count(line) for device in self.devices.devices.values())
 
