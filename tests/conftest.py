@@ -59,4 +59,4 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock started at {at.isoformat()} (--start-at)" if at else None
 
 
-START_AT = pytest.StashKey["datetime"]()
+START_AT: pytest.StashKey[datetime] = pytest.StashKey()

@@ -37,6 +37,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "office_closed": (409, _("This office is closed now.")),
     "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
+    "office_closing_soon": (
+        409,
+        _("Check-in has ended for today: the office closes before one time unit would end."),
+    ),
     "extension_not_open": (
         409,
         _("You can extend from 15 minutes before the checkout deadline."),
