@@ -45,6 +45,13 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("You can extend from 15 minutes before the checkout deadline."),
     ),
+    "unlock_first": (
+        409,
+        _(
+            "Unlock the door first, then check out: after checking out the app cannot open it. "
+            "If you are already outside, say so."
+        ),
+    ),
     "stay_not_active": (
         409,
         _("This stay has ended. If you are still inside, call the office's help desk."),

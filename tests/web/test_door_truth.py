@@ -1,17 +1,20 @@
 """Issue 13 "truth at the door" through the test client: closed offices, closing time."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 
 from officepass.offices import hours
+from officepass.stays.services import stay_check_in
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 NIGHT_CLOSED = {d: ["08:00", "22:00"] for d in hours.DAYS}
 AT_0431_TOKYO = datetime(2026, 11, 23, 19, 31, tzinfo=UTC)
 AT_2101_TOKYO = datetime(2026, 11, 24, 12, 1, tzinfo=UTC)
+NOON_TOKYO = datetime(2026, 11, 24, 3, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -89,3 +92,32 @@ def test_at_nine_pm_the_closing_explanation_is_in_english_too(client, member, sh
     html = page(client, f"/c/{f.code_for(shinjuku)}")
     assert "Closes at 22:00." in html and "Opens again at 08:00." in html
     assert "Check-in has ended for today" in html
+
+
+def _stay_at(member, space):
+    return stay_check_in(member=member, code=f.code_for(space), minutes=120)
+
+
+@time_machine.travel(NOON_TOKYO, tick=False)
+def test_checkout_step_two_waits_for_the_unlock_so_nobody_is_locked_in(client, member, ryogoku):
+    stay = _stay_at(member, ryogoku)
+    html = page(client, f"/stays/{stay.pk}/checkout")
+    assert re.search(r'id="checkout-confirm"\s+disabled', html)
+    response = client.post(f"/stays/{stay.pk}/checkout")
+    assert response.status_code == 409 and 'data-code="unlock_first"' in response.content.decode()
+    stay.refresh_from_db()
+    assert stay.status == "active"
+    client.post(f"/stays/{stay.pk}/unlock", {"then": "checkout"})
+    html = page(client, f"/stays/{stay.pk}/checkout")
+    assert not re.search(r'id="checkout-confirm"\s+disabled', html)
+    assert "チェックアウト完了" in client.post(f"/stays/{stay.pk}/checkout").content.decode()
+
+
+@time_machine.travel(NOON_TOKYO, tick=False)
+def test_a_member_already_outside_may_check_out_without_unlocking(client, member, ryogoku):
+    stay = _stay_at(member, ryogoku)
+    assert "すでに外にいます" in page(client, f"/stays/{stay.pk}/checkout")
+    html = client.post(f"/stays/{stay.pk}/checkout", {"outside": "1"}).content.decode()
+    assert "チェックアウト完了" in html
+    stay.refresh_from_db()
+    assert stay.status == "checked_out"

@@ -21,7 +21,7 @@ from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
-from officepass.stays.selectors import stay_current
+from officepass.stays.selectors import stay_current, stay_door_opened_recently
 from officepass.stays.services import access_own_stay, stay_checkout, stay_extend, stay_unlock
 from officepass.web import presenters
 from officepass.web.views.pages import member_of, office_context
@@ -146,10 +146,13 @@ def checkout(request: HttpRequest, stay_id: int) -> HttpResponse:
         stay = _own(request, stay_id)
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
+    unlocked = stay_door_opened_recently(stay)
     if request.method != "POST":
-        context = _stay_context(request, stay, unlocked=request.GET.get("unlocked") == "1")
+        context = _stay_context(request, stay, unlocked=unlocked)
         return render(request, "web/checkout.html", context)
     try:
+        if not (unlocked or request.POST.get("outside") == "1"):
+            raise DomainError("unlock_first")  # checking out first would lock the member in
         stay, _command = stay_checkout(member=member_of(request), stay_id=stay.pk, unlock=False)
     except DomainError as exc:
         return _refused(request, stay, exc, "web/checkout.html")
