@@ -124,13 +124,20 @@ def open_info(office: Office) -> dict[str, Any]:
     }
 
 
+# Refusals met at the door during a stay: the answer is the office's help desk.
+HELP_DESK_CODES = frozenset({"too_many_attempts", "stay_not_active", "unlock_first"})
+
+
 def refusal(code: str, *, office: Office, seat_type: str, **extra: Any) -> dict[str, Any]:
     """An error the member can act on: the API's code and message, plus nearby free offices."""
     nearby = extra.get("nearby")
-    if nearby is None:
+    if code in HELP_DESK_CODES:
+        nearby = []  # the member is at this office's door: another office does not help
+    elif nearby is None:
         nearby = nearby_free(office=office, seat_type=seat_type)
     return {
         "code": code,
+        "at_door": code in HELP_DESK_CODES,
         "message": str(ERRORS[code][1]),
         "hours": open_info(office),
         "nearby": nearby,

@@ -121,3 +121,27 @@ def test_a_member_already_outside_may_check_out_without_unlocking(client, member
     assert "チェックアウト完了" in html
     stay.refresh_from_db()
     assert stay.status == "checked_out"
+
+
+@time_machine.travel(NOON_TOKYO, tick=False)
+def test_after_the_unlock_rate_limit_the_member_gets_the_help_desk_not_other_offices(
+    client, member, ryogoku, shinjuku, settings
+):
+    settings.UNLOCK_RATE_PER_MINUTE = 1
+    stay = _stay_at(member, ryogoku)
+    client.post(f"/stays/{stay.pk}/unlock")
+    response = client.post(f"/stays/{stay.pk}/unlock")
+    html = response.content.decode()
+    assert response.status_code == 429 and 'data-code="too_many_attempts"' in html
+    assert 'href="tel:03-0000-0000"' in html
+    assert "H1T 新宿" not in html and "近くのオフィス" not in html and "近くに" not in html
+
+
+def test_english_chosen_before_sign_in_survives_sign_in(client):
+    user = f.member("visitor@example.com")
+    client.post("/language", {"language": "en", "next": "/signin"})
+    response = client.post("/signin", {"email": "visitor@example.com", "password": f.PASSWORD})
+    assert response.cookies["django_language"].value == "en"
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert "Tickets left" in page(client, "/")

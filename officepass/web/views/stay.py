@@ -49,6 +49,10 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
         "seconds_to_extension": max(int((stay.extension_opens_at - now).total_seconds()), 0),
         "extensions": [],
         "refusal": None,
+        # Staff force a checkout before the deadline; the deadline's own end is at it.
+        "ended_by_staff": stay.status == Stay.Status.FORCED_OUT
+        and stay.ended_at is not None
+        and stay.ended_at < stay.deadline,
         **office_context(stay.office_id),
     }
     if data["can_extend"]:
