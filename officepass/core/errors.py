@@ -23,6 +23,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
+    "code_expired": (
+        404,
+        _("This door code has expired. Scan the code on the door's display again."),
+    ),
     "no_active_stay": (404, _("You are not checked in anywhere.")),
     "method_not_allowed": (405, _("This method is not allowed here.")),
     "space_full": (409, _("This space is full. Try another office nearby.")),

@@ -145,3 +145,20 @@ def test_english_chosen_before_sign_in_survives_sign_in(client):
     user.refresh_from_db()
     assert user.language == "en"
     assert "Tickets left" in page(client, "/")
+
+
+@time_machine.travel(datetime(2026, 11, 2, 3, 0, 0, tzinfo=UTC), tick=False)
+def test_a_display_code_that_expires_during_sign_in_says_scan_again_not_invalid(client):
+    from officepass.offices.codes import make_rotating_code
+
+    space = f.space(f.office("H1T 両国"), rotating_display=True)
+    f.member("slow@example.com")
+    code = make_rotating_code(space.pk, space.code_version)
+    signin = client.get(f"/c/{code}")["Location"]
+    assert signin.startswith("/signin?next=/c/")
+    with time_machine.travel(datetime(2026, 11, 2, 3, 1, 30, tzinfo=UTC), tick=False):
+        response = client.post(signin, {"email": "slow@example.com", "password": f.PASSWORD})
+        html = page(client, response["Location"], 404)
+        api = client.get(f"/api/v1/checkin-codes/{code}")
+    assert 'data-code="code_expired"' in html and "もう一度読み取って" in html
+    assert api.json()["code"] == "code_expired"
