@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL used by the second test pass and the benchmark (trust auth on 127.0.0.1).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run migrate demo test test-sqlite test-postgres lint bench bench-unlock clean messages
+.PHONY: install run migrate demo test test-sqlite test-postgres test-hostile lint bench bench-unlock clean messages
 .PHONY: audit soak faults
 .PHONY: bench-small bench-pretix-prepare
 
@@ -42,6 +42,15 @@ test-postgres: install
 	else \
 		echo "SKIPPED: PostgreSQL suite — no PostgreSQL at $(TEST_DATABASE_URL)"; \
 	fi
+
+# The SQLite pass again with the clock started at hostile instants (the next last minute of a
+# month in Tokyo, 31 December 23:59 and 29 February 23:59, local): nothing may depend on today.
+HOSTILE_INSTANTS ?= month-end year-end leap-day
+test-hostile: install
+	@for at in $(HOSTILE_INSTANTS); do \
+		echo "== SQLite pass with the clock started at $$at"; \
+		$(BIN)/pytest -q -p no:cacheprovider --start-at=$$at || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .
