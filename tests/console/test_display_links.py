@@ -26,6 +26,15 @@ def make_link(client, world, space) -> str:
     return found.group(1)
 
 
+def revoke(client, user, space, display):
+    client.force_login(user)
+    response = client.post(
+        f"/console/spaces/{space.pk}/displays/revoke/", {"display_id": str(display.pk)}
+    )
+    client.logout()
+    return response
+
+
 def test_a_display_link_shows_the_code_without_any_staff_session(client, world, rotating):
     link = make_link(client, world, rotating)
     page = client.get(link)
@@ -41,13 +50,7 @@ def test_a_display_link_shows_the_code_without_any_staff_session(client, world, 
 
 def test_a_revoked_link_shows_nothing_any_more(client, world, rotating):
     link = make_link(client, world, rotating)
-    display = DoorDisplay.objects.get()
-    client.force_login(world.staff)
-    response = client.post(
-        f"/console/spaces/{rotating.pk}/displays/revoke/", {"display_id": str(display.pk)}
-    )
-    assert response.status_code == 302
-    client.logout()
+    assert revoke(client, world.staff, rotating, DoorDisplay.objects.get()).status_code == 302
     assert client.get(link).status_code == 404
     assert client.get(link + "code.svg").status_code == 404
     assert client.get("/display/forged-token/").status_code == 404
@@ -56,10 +59,5 @@ def test_a_revoked_link_shows_nothing_any_more(client, world, rotating):
 def test_another_operators_staff_cannot_revoke_the_link(client, world, rotating):
     link = make_link(client, world, rotating)
     display = DoorDisplay.objects.get()
-    client.force_login(world.other_staff)
-    response = client.post(
-        f"/console/spaces/{rotating.pk}/displays/revoke/", {"display_id": str(display.pk)}
-    )
-    assert response.status_code == 404
-    client.logout()
+    assert revoke(client, world.other_staff, rotating, display).status_code == 404
     assert client.get(link).status_code == 200

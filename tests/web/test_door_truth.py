@@ -9,6 +9,7 @@ import time_machine
 from officepass.offices import hours
 from officepass.stays.services import stay_check_in
 from tests import factories as f
+from tests.web.test_pages import page
 
 pytestmark = pytest.mark.django_db
 NIGHT_CLOSED = {d: ["08:00", "22:00"] for d in hours.DAYS}
@@ -19,7 +20,11 @@ NOON_TOKYO = datetime(2026, 11, 24, 3, tzinfo=UTC)
 
 @pytest.fixture
 def member(client):
-    user = f.member("door@example.com", tickets=10)
+    return signed_in_member(client, "door@example.com")
+
+
+def signed_in_member(client, email: str):
+    user = f.member(email, tickets=10)
     client.force_login(user)
     return user
 
@@ -33,12 +38,6 @@ def shinjuku():
 @pytest.fixture
 def ryogoku():
     return f.space(f.office("H1T 両国", lat=35.696, lng=139.793), name="BOX席")
-
-
-def page(client, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, response.content[:500]
-    return response.content.decode()
 
 
 @time_machine.travel(AT_0431_TOKYO, tick=False)
