@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from officepass.accounts.forms import ThrottledAdminAuthenticationForm
 from officepass.api.v1 import api
@@ -9,6 +7,7 @@ from officepass.console.views_display import door_display, door_display_svg
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
 from officepass.web.views.checkin import checkin_landing
+from officepass.web.views.media import uploaded_image
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -20,7 +19,7 @@ urlpatterns = [
     path("display/<str:token>/code.svg", door_display_svg, name="door-display-svg"),
     path("admin/", admin.site.urls),
     path("console/", include("officepass.console.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", uploaded_image, name="media"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

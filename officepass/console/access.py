@@ -99,11 +99,20 @@ def access_stay(*, user: User, stay_id: int) -> Stay:
 
 
 def access_trouble(*, user: User, report_id: int) -> TroubleReport:
-    report = TroubleReport.objects.select_related("office", "stay", "member")
+    report = TroubleReport.objects.select_related("office", "stay", "stay__office", "member")
     found = report.filter(pk=report_id).first()
     if found is None or not can_run_office(user, found.office.operator_id):
         raise Http404
     return found
+
+
+def trouble_stay_visible(*, user: User, report: TroubleReport) -> Stay | None:
+    """The report's stay only if it is at one of the user's offices too (defence in depth:
+    reports are filed for the stay's own office, but a stay never shows across tenants)."""
+    stay = report.stay
+    if stay is None or not can_run_office(user, stay.office.operator_id):
+        return None
+    return stay
 
 
 def troubles_visible(user: User) -> QuerySet[TroubleReport]:

@@ -40,8 +40,9 @@ def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return redirect("console:trouble", report_id=report.pk)
-    commands = LockCommand.objects.filter(stay=report.stay).order_by("id") if report.stay else []
-    context = {"report": report, "form": form, "commands": commands}
+    stay = access.trouble_stay_visible(user=actor(request), report=report)
+    commands = LockCommand.objects.filter(stay=stay).order_by("id") if stay else []
+    context = {"report": report, "stay": stay, "form": form, "commands": commands}
     return render(request, "console/trouble_detail.html", context)
 
 
@@ -135,7 +136,7 @@ AUDIT_FILTERS = ("action", "target_type", "target_id", "actor")
 
 @console_view(SECRETARIAT)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    entries = AuditEntry.objects.order_by("-created_at", "-id")
     filters = {key: request.GET.get(key, "").strip()[:64] for key in AUDIT_FILTERS}
     if filters["action"]:
         entries = entries.filter(action__startswith=filters["action"])
@@ -144,7 +145,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["target_id"]:
         entries = entries.filter(target_id=filters["target_id"])
     if filters["actor"]:
-        entries = entries.filter(actor__email__icontains=filters["actor"])
+        entries = entries.filter(actor_label__icontains=filters["actor"])
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page, "filters": filters})
 

@@ -13,6 +13,7 @@ def audit(*, actor: Any, action: str, target: models.Model, **data: Any) -> Audi
     return AuditEntry.objects.create(
         created_at=clock.now(),
         actor_id=actor_id,
+        actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

@@ -6,9 +6,13 @@ class AuditEntry(models.Model):
     """One row per state change, written in the same transaction as the change."""
 
     created_at = models.DateTimeField(db_index=True)
+    # Who acted stays on the row whatever happens to the account: an account with audit rows
+    # cannot be deleted (PROTECT; deactivate it instead), and its e-mail as it was then is kept
+    # beside the id. Null actor = the system (worker, anonymous sign-in failures).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64)

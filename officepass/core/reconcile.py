@@ -1,6 +1,7 @@
 """Checks of every invariant; `python manage.py reconcile` exits non-zero on any breach."""
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
@@ -45,6 +46,18 @@ def ledger_breaches() -> list[str]:
     return problems
 
 
+def postpaid_breaches() -> list[str]:
+    """Every ticket account follows its member's plan: postpaid only on a postpaid plan."""
+    wrong = TicketAccount.objects.exclude(
+        postpaid=Coalesce(F("member__plan__postpaid"), Value(False))
+    ).values_list("member_id", "postpaid")
+    return [
+        f"member {member_id}: ticket account {'postpaid' if postpaid else 'prepaid'} "
+        "but the plan says otherwise"
+        for member_id, postpaid in wrong.iterator()
+    ]
+
+
 def stay_breaches() -> list[str]:
     """At most one active stay per member; ended stays have an end time."""
     doubles = (
@@ -64,4 +77,4 @@ def stay_breaches() -> list[str]:
 
 
 def all_breaches() -> list[str]:
-    return space_breaches() + ledger_breaches() + stay_breaches()
+    return space_breaches() + ledger_breaches() + postpaid_breaches() + stay_breaches()

@@ -2,7 +2,9 @@
 
 A controller POSTs ``{"type": "health", "online": true, "state": "locked"}`` to
 ``/api/v1/locks/<space id>/events`` with Standard Webhooks headers, signed with the same
-secret we sign its unlock commands with.
+secret we sign its unlock commands with. The signed ``webhook-timestamp`` is the event's time:
+a late delivery older than the health already recorded is taken (not retried) but changes
+nothing.
 """
 
 from collections.abc import Mapping
@@ -12,6 +14,7 @@ from officepass.core.errors import DomainError
 from officepass.locks.drivers.webhook.signing import (
     InvalidSignature,
     first_delivery,
+    signed_time,
     verify_signature,
 )
 from officepass.locks.health import lock_health_report
@@ -43,5 +46,6 @@ def lock_event_receive(
         online=event["online"],
         state=state if state in STATES else "unknown",
         detail={"event_id": msg_id},
+        reported_at=signed_time(headers),
     )
     return True

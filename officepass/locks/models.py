@@ -50,6 +50,9 @@ class LockHealth(models.Model):
     online = models.BooleanField(default=False)
     state = models.CharField(max_length=16, default="unknown")
     seen_at = models.DateTimeField()
+    # The applied event's own time (a signed webhook's timestamp; arrival for MQTT): an event
+    # older than this changes nothing, so a late "offline" cannot undo a newer "online".
+    reported_at = models.DateTimeField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:

@@ -46,9 +46,15 @@ def trouble_report_create(
     if kind not in TroubleReport.Kind.values or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
     office = Office.objects.filter(pk=office_id).first()
-    stay = Stay.objects.filter(pk=stay_id, member=member).first() if stay_id else None
-    if office is None or (stay_id and stay is None):
-        raise DomainError("invalid_input", field="office_id" if office is None else "stay_id")
+    if office is None:
+        raise DomainError("invalid_input", field="office_id")
+    # A report naming a stay names that stay's office: the office decides which operator's
+    # staff see the report, and with it the stay and its lock commands.
+    stay = (
+        Stay.objects.filter(pk=stay_id, member=member, office=office).first() if stay_id else None
+    )
+    if stay_id and stay is None:
+        raise DomainError("invalid_input", field="stay_id")
     with transaction.atomic():
         report = TroubleReport.objects.create(
             member=member,

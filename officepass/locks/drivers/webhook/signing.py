@@ -10,7 +10,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 
@@ -73,6 +73,12 @@ def verify_signature(
         if version == "v1" and hmac.compare_digest(_decoded(encoded), expected):
             return msg_id
     raise InvalidSignature("no matching signature")
+
+
+def signed_time(headers: Mapping[str, str]) -> datetime:
+    """The webhook-timestamp of a message `verify_signature` accepted: when it was sent."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return datetime.fromtimestamp(int(lowered["webhook-timestamp"]), tz=UTC)
 
 
 def first_delivery(msg_id: str, *, tolerance: timedelta = TOLERANCE) -> bool:
