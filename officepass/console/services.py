@@ -4,16 +4,13 @@ checkouts reuse the tickets and stays services."""
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from officepass.accounts.models import Company, Plan, User
 from officepass.core.audit import audit
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office, Operator, Space
-from officepass.stays.models import Stay
 from officepass.support.models import TroubleReport
-from officepass.tickets.models import LedgerEntry
-from officepass.tickets.services import ticket_refund
 
 
 def space_code_reissue(*, actor: User, space: Space) -> Space:
@@ -48,19 +45,6 @@ def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
         space.save(update_fields=changed)
         audit(actor=actor, action="space.update", target=space, fields=changed)
     return space
-
-
-def stay_refund(*, actor: User, stay: Stay, tickets: int, reason: str) -> LedgerEntry:
-    """Refund some of a stay's tickets (rule 14): never more than it took, net of refunds."""
-    refunded = (
-        LedgerEntry.objects.filter(stay=stay, kind=LedgerEntry.Kind.REFUND).aggregate(
-            total=Sum("tickets")
-        )["total"]
-        or 0
-    )
-    if tickets > stay.tickets_consumed - refunded:
-        raise DomainError("invalid_input", field="tickets")
-    return ticket_refund(actor=actor, member=stay.member, tickets=tickets, reason=reason, stay=stay)
 
 
 def trouble_report_set_status(*, actor: User, report: TroubleReport, status: str) -> None:

@@ -18,6 +18,7 @@ from officepass.locks.services import lock_configure
 from officepass.offices.displays import displays_of
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
+from officepass.tickets.services import ticket_refund_for_stay
 
 
 @console_view(*OFFICE_ROLES, access.COMPANY)
@@ -171,7 +172,7 @@ def stay_refund(request: HttpRequest, stay_id: int) -> HttpResponse:
     if response is not None:
         return response
     try:
-        services.stay_refund(actor=actor(request), stay=stay, **form.cleaned_data)
+        ticket_refund_for_stay(actor=actor(request), stay=stay, **form.cleaned_data)
         messages.success(request, _("The tickets were refunded."))
     except DomainError:
         messages.error(request, _("A stay cannot be refunded more tickets than it took."))

@@ -62,7 +62,18 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "recovery_not_available": (
         409,
-        _("The door opened for this stay, so it cannot be cancelled. Please check out."),
+        _("A stay can be cancelled only shortly after check-in, once Unlock has failed."),
+    ),
+    "recovery_needs_help_desk": (
+        409,
+        _(
+            "The door may have opened for this stay, so it cannot be cancelled here. "
+            "Please call the office's help desk; we have sent them a report."
+        ),
+    ),
+    "refund_exceeds_consumption": (
+        409,
+        _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
     ),
     "idempotency_key_reused": (
         409,

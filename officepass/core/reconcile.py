@@ -76,5 +76,36 @@ def stay_breaches() -> list[str]:
     return problems
 
 
+def refund_breaches() -> list[str]:
+    """Per stay: ledger refunds ≤ ledger consumption, and the stay's refunded count = refunds."""
+    per_stay = (
+        LedgerEntry.objects.filter(stay__isnull=False)
+        .values("stay_id")
+        .annotate(
+            consumed=Sum("tickets", filter=Q(kind=LedgerEntry.Kind.CONSUME), default=0),
+            refunded=Sum("tickets", filter=Q(kind=LedgerEntry.Kind.REFUND), default=0),
+        )
+        .filter(refunded__gt=0)
+        .values_list("stay_id", "consumed", "refunded")
+    )
+    counted = dict(
+        Stay.objects.filter(tickets_refunded__gt=0).values_list("pk", "tickets_refunded")
+    )
+    problems = []
+    for stay_id, consumed, refunded in per_stay.iterator():
+        if refunded > -consumed:
+            problems.append(f"stay {stay_id}: refunds {refunded} exceed consumption {-consumed}")
+        if counted.pop(stay_id, 0) != refunded:
+            problems.append(f"stay {stay_id}: ledger refunds {refunded}, the stay counts others")
+    problems += [f"stay {pk}: counts {n} refunded, the ledger none" for pk, n in counted.items()]
+    return problems
+
+
 def all_breaches() -> list[str]:
-    return space_breaches() + ledger_breaches() + postpaid_breaches() + stay_breaches()
+    return (
+        space_breaches()
+        + ledger_breaches()
+        + postpaid_breaches()
+        + stay_breaches()
+        + refund_breaches()
+    )
