@@ -233,7 +233,8 @@ STREAM_POLL_SECONDS = float(env_str("STREAM_POLL_SECONDS", "0.5"))
 STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 
 # Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
-POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "")
+# Embedded in door posters: a CJK font with TrueType outlines, installed by scripts/system-deps.sh.
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 # Member web app (officepass/web): map tiles (empty: no map, the list only), static files
 # served by WhiteNoise straight from the apps' static folders.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from officepass.accounts.forms import ThrottledAdminAuthenticationForm
 from officepass.api.v1 import api
+from officepass.console.views_display import door_display, door_display_svg
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
 from officepass.web.views.checkin import checkin_landing
@@ -15,6 +16,9 @@ handler400 = "officepass.core.inputguard.bad_request"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
+    # A door tablet's own link: shows the rotating code only, no staff session.
+    path("display/<str:token>/", door_display, name="door-display"),
+    path("display/<str:token>/code.svg", door_display_svg, name="door-display-svg"),
     path("admin/", admin.site.urls),
     path("console/", include("officepass.console.urls")),
     path("media/<path:path>", uploaded_image, name="media"),

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from officepass.accounts.forms import ThrottledAuthenticationForm
+from officepass.console import views_display as displays
 from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
@@ -37,6 +38,8 @@ urlpatterns = [
     path("spaces/<int:space_id>/reissue/", offices.space_reissue, name="space-reissue"),
     path("spaces/<int:space_id>/display/", offices.space_display, name="space-display"),
     path("spaces/<int:space_id>/display.svg", offices.space_display_svg, name="space-display-svg"),
+    path("spaces/<int:space_id>/displays/", displays.display_create, name="display-create"),
+    path("spaces/<int:space_id>/displays/revoke/", displays.display_revoke, name="display-revoke"),
     path("stays/<int:stay_id>/", offices.stay_detail, name="stay"),
     path("stays/<int:stay_id>/force-checkout/", offices.stay_force, name="stay-force"),
     path("stays/<int:stay_id>/refund/", offices.stay_refund, name="stay-refund"),

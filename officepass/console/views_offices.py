@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from officepass.console import access, forms, services
@@ -16,6 +17,7 @@ from officepass.locks.checks import lock_health_check
 from officepass.locks.registry import driver_name
 from officepass.locks.selectors import lock_credentials_needing_attention, lock_reliability
 from officepass.locks.services import lock_configure
+from officepass.offices.displays import displays_of
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_force_checkout
 from officepass.tickets.services import ticket_refund_for_stay
@@ -77,6 +79,7 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "reliability": [
             lock_reliability(space_id=space.pk, days=days, now=clock.now()) for days in (7, 30)
         ],
+        "displays": displays_of(space),
     }
     return render(request, "console/space_edit.html", context)
 
@@ -201,7 +204,8 @@ def space_display(request: HttpRequest, space_id: int) -> HttpResponse:
     from officepass.console.rotating import display_context
 
     space = access.access_space(user=actor(request), space_id=space_id)
-    return render(request, "console/display.html", display_context(space))
+    svg_src = reverse("console:space-display-svg", args=[space.pk])
+    return render(request, "console/display.html", display_context(space, svg_src=svg_src))
 
 
 @console_view(SECRETARIAT, access.OPERATOR)

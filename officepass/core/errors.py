@@ -23,6 +23,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
+    "code_expired": (
+        404,
+        _("This door code has expired. Scan the code on the door's display again."),
+    ),
     "no_active_stay": (404, _("You are not checked in anywhere.")),
     "method_not_allowed": (405, _("This method is not allowed here.")),
     "request_too_large": (413, _("The request is too large.")),
@@ -38,9 +42,20 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "office_closed": (409, _("This office is closed now.")),
     "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
+    "office_closing_soon": (
+        409,
+        _("Check-in has ended for today: the office closes before one time unit would end."),
+    ),
     "extension_not_open": (
         409,
         _("You can extend from 15 minutes before the checkout deadline."),
+    ),
+    "unlock_first": (
+        409,
+        _(
+            "Unlock the door first, then check out: after checking out the app cannot open it. "
+            "If you are already outside, say so."
+        ),
     ),
     "stay_not_active": (
         409,

@@ -10,6 +10,7 @@ into one, so a stay may cross midnight.
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -125,3 +126,39 @@ def open_window(
                 end = following[1]
             return start, end
     return None
+
+
+def next_opening(
+    opening_hours: dict[str, Any], closed_dates: Sequence[str], tz_name: str, at: datetime
+) -> datetime | None:
+    """When the office next opens after `at` (UTC); None if it never opens within a week."""
+    tz = ZoneInfo(tz_name)
+    closed = set(closed_dates or [])
+    local_day = at.astimezone(tz).date()
+    for offset in range(MAX_CHAIN_DAYS + 1):
+        interval = _day_interval(opening_hours, closed, tz, local_day + timedelta(days=offset))
+        if interval and interval[0] > at:
+            return interval[0]
+    return None
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """The network's one answer to "can I go there now": open now, until when, or from when."""
+
+    open_now: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+def open_state(
+    opening_hours: dict[str, Any], closed_dates: Sequence[str], tz_name: str, at: datetime
+) -> OpenState:
+    window = open_window(opening_hours, closed_dates, tz_name, at)
+    if window is not None:
+        return OpenState(open_now=True, opens_at=window[0], closes_at=window[1])
+    return OpenState(
+        open_now=False,
+        opens_at=next_opening(opening_hours, closed_dates, tz_name, at),
+        closes_at=None,
+    )

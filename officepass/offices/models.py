@@ -114,3 +114,18 @@ class Space(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.quota - self.in_use, 0)
+
+
+class DoorDisplay(models.Model):
+    """A tablet at a door with its own revocable link: it may only show its space's rotating
+    code, so whoever holds it holds no staff session (no force checkouts, no refunds)."""
+
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="displays")
+    label = models.CharField(max_length=100)
+    # SHA-256 of the link's secret; the secret itself is shown once, when the link is made.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.space} / {self.label}"

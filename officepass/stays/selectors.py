@@ -1,5 +1,6 @@
 """Reads about stays and availability (counters, never counting stays on the hot path)."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from officepass.offices.models import Space
 from officepass.stays.models import Stay
 
 SPACE_FIELDS = ("id", "office_id", "name", "seat_type", "quota", "in_use")
+# An unlock this recent means the member is standing at the open door (checkout step 1 done).
+UNLOCK_FRESH = timedelta(minutes=10)
 
 
 def stay_current(*, member: User) -> Stay:
@@ -67,3 +70,10 @@ def checkout_unlock_out(command: LockCommand | None, stay: Stay) -> dict[str, An
         "error": command.error_code or _("no answer"),
         "help_desk_phone": stay.office.help_desk_phone,
     }
+
+
+def stay_door_opened_recently(stay: Stay) -> bool:
+    """Whether an unlock of this stay succeeded within UNLOCK_FRESH (the guide's step 1)."""
+    opened = (LockCommand.Status.CONFIRMED, LockCommand.Status.ACCEPTED)
+    since = clock.now() - UNLOCK_FRESH
+    return LockCommand.objects.filter(stay=stay, status__in=opened, created_at__gte=since).exists()

@@ -33,6 +33,16 @@ def remember_language(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
+def store_language(user: User, chosen: str) -> None:
+    """Remember the member's language (audited when it changes)."""
+    if user.language == chosen:
+        return
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(language=chosen)
+        audit(actor=user, action="member.language", target=user, language=chosen)
+    user.language = chosen
+
+
 def signin(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if request.user.is_authenticated and request.method == "GET":
@@ -53,6 +63,10 @@ def signin(request: HttpRequest) -> HttpResponse:
             login(request, user)
             with transaction.atomic():
                 audit(actor=user, action="web.signin", target=user)
+            # A language chosen on the sign-in page (kept in the cookie) is the member's choice.
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if chosen in SUPPORTED:
+                store_language(user, chosen)
             translation.activate(user.language)
             return remember_language(HttpResponseRedirect(next_url), user.language)
     context = {"error": error, "email": email, "next": next_url}
@@ -76,9 +90,6 @@ def language(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("language", "")
     if chosen not in SUPPORTED:
         chosen = settings.LANGUAGE_CODE
-    user = request.user
-    if isinstance(user, User) and user.language != chosen:
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(language=chosen)
-            audit(actor=user, action="member.language", target=user, language=chosen)
+    if isinstance(request.user, User):
+        store_language(request.user, chosen)
     return remember_language(HttpResponseRedirect(safe_next(request)), chosen)

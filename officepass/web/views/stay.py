@@ -29,7 +29,7 @@ from officepass.locks.credentials import (
 )
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
-from officepass.stays.selectors import stay_current
+from officepass.stays.selectors import stay_current, stay_door_opened_recently
 from officepass.stays.services import access_own_stay, stay_checkout, stay_extend, stay_unlock
 from officepass.web import presenters
 from officepass.web.views.pages import member_of, office_context
@@ -57,6 +57,10 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
         "seconds_to_extension": max(int((stay.extension_opens_at - now).total_seconds()), 0),
         "extensions": [],
         "refusal": None,
+        # Staff force a checkout before the deadline; the deadline's own end is at it.
+        "ended_by_staff": stay.status == Stay.Status.FORCED_OUT
+        and stay.ended_at is not None
+        and stay.ended_at < stay.deadline,
         **office_context(stay.office_id),
     }
     context.update(_backup_pin_context(request, stay, data["status"]))
@@ -172,10 +176,13 @@ def checkout(request: HttpRequest, stay_id: int) -> HttpResponse:
         stay = _own(request, stay_id)
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
+    unlocked = stay_door_opened_recently(stay)
     if request.method != "POST":
-        context = _stay_context(request, stay, unlocked=request.GET.get("unlocked") == "1")
+        context = _stay_context(request, stay, unlocked=unlocked)
         return render(request, "web/checkout.html", context)
     try:
+        if not (unlocked or request.POST.get("outside") == "1"):
+            raise DomainError("unlock_first")  # checking out first would lock the member in
         stay, _command = stay_checkout(member=member_of(request), stay_id=stay.pk, unlock=False)
     except DomainError as exc:
         return _refused(request, stay, exc, "web/checkout.html")
