@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "officepass.core.inputguard.InputGuardMiddleware",
     "officepass.api.middleware.ApiErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,7 +112,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang a request: callers degrade on an error.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {
@@ -192,6 +198,32 @@ MQTT_TLS = env_bool("MQTT_TLS", False)
 MQTT_CONFIRM_TIMEOUT = float(env_str("MQTT_CONFIRM_TIMEOUT", "2.0"))
 # Unlock commands a member may send per minute before `too_many_attempts`.
 UNLOCK_RATE_PER_MINUTE = env_int("UNLOCK_RATE_PER_MINUTE", 6)
+# A credential revoke (checkout on a credential lock) that did not confirm is sent again by the
+# worker after this many seconds, until the vendor confirms.
+LOCK_REVOKE_RETRY_SECONDS = env_int("LOCK_REVOKE_RETRY_SECONDS", 60)
+# Akerun API (OAuth authorization code; the app's id and secret in these environment variables).
+AKERUN_API_URL = env_str("AKERUN_API_URL", "https://api.akerun.com")
+AKERUN_CLIENT_ID_ENV = "AKERUN_CLIENT_ID"
+AKERUN_CLIENT_SECRET_ENV = "AKERUN_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
+# Key for lock-cloud OAuth tokens kept in the database (encrypted); SECRET_KEY when unset.
+LOCK_TOKEN_KEY = env_str("LOCK_TOKEN_KEY", "")
+# A door that opened for fewer than THRESHOLD of at least MIN_UNLOCKS unlocks over DAYS raises a
+# trouble report by itself (checked at most every CHECK_SECONDS).
+LOCK_RELIABILITY_THRESHOLD = float(env_str("LOCK_RELIABILITY_THRESHOLD", "0.9"))
+LOCK_RELIABILITY_MIN_UNLOCKS = env_int("LOCK_RELIABILITY_MIN_UNLOCKS", 10)
+LOCK_RELIABILITY_DAYS = env_int("LOCK_RELIABILITY_DAYS", 7)
+LOCK_RELIABILITY_CHECK_SECONDS = env_int("LOCK_RELIABILITY_CHECK_SECONDS", 600)
+# RemoteLOCK API and OAuth hosts by a space's "region" setting (Japanese accounts: KKE's hosts).
+REMOTELOCK_HOSTS = {
+    "jp": {
+        "api": env_str("REMOTELOCK_JP_API_URL", "https://api.lockstate.jp"),
+        "auth": env_str("REMOTELOCK_JP_AUTH_URL", "https://connect.lockstate.jp"),
+    },
+    "global": {
+        "api": env_str("REMOTELOCK_API_URL", "https://api.remotelock.com"),
+        "auth": env_str("REMOTELOCK_AUTH_URL", "https://connect.remotelock.com"),
+    },
+}
 # How long after check-in a member whose door never opened may cancel with a full refund.
 RECOVERY_WINDOW_MINUTES = env_int("RECOVERY_WINDOW_MINUTES", 30)
 # Where trouble reports go (rule 13).
@@ -201,7 +233,8 @@ STREAM_POLL_SECONDS = float(env_str("STREAM_POLL_SECONDS", "0.5"))
 STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 
 # Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
-POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "")
+# Embedded in door posters: a CJK font with TrueType outlines, installed by scripts/system-deps.sh.
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 # Member web app (officepass/web): map tiles (empty: no map, the list only), static files
 # served by WhiteNoise straight from the apps' static folders.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -245,3 +278,10 @@ STREAM_CHANNEL = env_str("STREAM_CHANNEL", "officepass:availability")
 STREAM_RESYNC_SECONDS = float(env_str("STREAM_RESYNC_SECONDS", "5.0"))
 # Bearer token /metrics asks for (unset: open; keep it on the private network).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# Idempotency-Key (docs/architecture.md, decision 12): a duplicate waits this long for the first
+# attempt's answer before `request_in_progress`; a claim this old is taken over (a crashed
+# attempt's key never blocks retries for longer; on PostgreSQL a dead attempt's claim is taken
+# over at once).
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 5)
+IDEMPOTENCY_CLAIM_SECONDS = env_int("IDEMPOTENCY_CLAIM_SECONDS", 60)

@@ -1,22 +1,27 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from officepass.accounts.forms import ThrottledAdminAuthenticationForm
 from officepass.api.v1 import api
+from officepass.console.views_display import door_display, door_display_svg
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
 from officepass.web.views.checkin import checkin_landing
+from officepass.web.views.media import uploaded_image
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# Bad input (a NUL byte, an oversized body): `{code, message}` under /api/, a page elsewhere.
+handler400 = "officepass.core.inputguard.bad_request"
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
+    # A door tablet's own link: shows the rotating code only, no staff session.
+    path("display/<str:token>/", door_display, name="door-display"),
+    path("display/<str:token>/code.svg", door_display_svg, name="door-display-svg"),
     path("admin/", admin.site.urls),
     path("console/", include("officepass.console.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", uploaded_image, name="media"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

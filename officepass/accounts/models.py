@@ -94,6 +94,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # End of the current monthly ticket cycle; the worker rolls it over.
     cycle_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The day of the month cycles end on (network calendar), kept so a cycle ending on the
+    # 31st ends on 28 Feb and then 31 Mar again; empty: the day `cycle_ends_at` first had.
+    cycle_anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import connection, transaction
 
 from officepass.accounts.models import ApiToken, Company, LoginFailure, Plan, User
 from officepass.core import clock
@@ -16,6 +16,8 @@ from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 
 TOKEN_PREFIX = "op_"  # noqa: S105 (a prefix, not a secret)
+# Advisory lock key spaces (first key) for sign-in attempts: per e-mail, per client address.
+LOCK_EMAIL, LOCK_IP = 7101, 7102
 
 
 def hash_token(raw: str) -> str:
@@ -54,21 +56,43 @@ def login_failures_prune() -> int:
     return deleted
 
 
+def login_attempt_lock(*, email: str, ip: str | None) -> None:
+    """Serialize sign-in attempts per account and per client address until the transaction
+    ends, so counting failures and claiming an attempt is one step (PostgreSQL advisory
+    locks, a key space each; SQLite's IMMEDIATE transactions already serialize writers)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_EMAIL, email])
+        if ip:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_IP, ip])
+
+
+def login_attempt_claim(*, email: str, ip: str | None) -> LoginFailure:
+    """Count the failures and claim this attempt in one locked step, before the password is
+    checked: the attempt is recorded as a failure until the password proves right, so N
+    parallel guesses at a limit of 10 get 10 password checks, not N."""
+    with transaction.atomic():
+        login_attempt_lock(email=email, ip=ip)
+        if wait := login_blocked_for(email=email, ip=ip):
+            raise DomainError("too_many_attempts", retry_after_seconds=wait)
+        return LoginFailure.objects.create(email=email, ip=ip, created_at=clock.now())
+
+
 def user_authenticate(*, email: str, password: str, ip: str | None = None) -> User:
     """Check the password for API tokens and web sign-in alike: lockout per e-mail,
     throttling per client address, every failure recorded and audited."""
     email = (email or "").strip().lower()
-    if wait := login_blocked_for(email=email, ip=ip):
-        raise DomainError("too_many_attempts", retry_after_seconds=wait)
+    attempt = login_attempt_claim(email=email, ip=ip)
     user = authenticate(username=email, password=password)
     if not isinstance(user, User):
         with transaction.atomic():
-            failure = LoginFailure.objects.create(email=email, ip=ip, created_at=clock.now())
             audit(
-                actor=None, action=AuditAction.AUTH_LOGIN_FAILED, target=failure, email=email, ip=ip
+                actor=None, action=AuditAction.AUTH_LOGIN_FAILED, target=attempt, email=email, ip=ip
             )
         raise DomainError("invalid_credentials")
-    # The account's own slate is wiped by a right password; the address's count stays.
+    # The account's own slate (this attempt too) is wiped by a right password; the address's
+    # other failures stay.
     LoginFailure.objects.filter(email=email).delete()
     return user
 
@@ -155,3 +179,4 @@ def member_language_set(*, member: User, language: str) -> None:
     with transaction.atomic():
         User.objects.filter(pk=member.pk).update(language=language)
         audit(actor=member, action=AuditAction.MEMBER_LANGUAGE, target=member, language=language)
+    member.language = language

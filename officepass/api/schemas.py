@@ -75,6 +75,9 @@ class OfficeOut(Out):
     max_stay_minutes: int
     extension_window_minutes: int
     help_desk_phone: str
+    open_now: bool
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
     rules: Rules
     spaces: list[SpaceDetailOut]
 

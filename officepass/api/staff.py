@@ -68,7 +68,7 @@ class LockEventOut(schemas.Out):
 @router.post(
     "/locks/{space_id}/events",
     auth=None,
-    response={200: LockEventOut, 400: ERR, 401: ERR, 404: ERR},
+    response={200: LockEventOut, 400: ERR, 401: ERR, 404: ERR, 503: ERR},
     summary="A door controller pushes its health (Standard Webhooks signature)",
 )
 def lock_event(request: HttpRequest, space_id: schemas.Id) -> dict[str, Any]:

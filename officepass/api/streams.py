@@ -9,13 +9,18 @@ Two ways of serving, one event format:
   stream is a coroutine waiting on a queue: the process's hub (officepass/ops/fanout.py)
   reads the log once per change for all its streams, woken through Redis pub/sub when
   REDIS_URL is set (polling every STREAM_POLL_SECONDS without it);
-- under WSGI (`make run`, a laptop) each stream polls the log itself and holds a thread.
+- under WSGI (config/wsgi.py, Django's test client) each stream polls the log itself and
+  holds a thread.
+
+`make run` and production serve everything under ASGI (config/asgi.py): the view is async and
+a stream holds no thread.
 """
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
@@ -26,6 +31,8 @@ from officepass.ops.metrics import STREAMS
 POLL_SECONDS = settings.STREAM_POLL_SECONDS
 MAX_SECONDS = settings.STREAM_MAX_SECONDS
 HEARTBEAT_SECONDS = 15.0
+# Served under ASGI without a thread of their own (config/asgi.py).
+STREAM_PATHS = frozenset({"/api/v1/availability/stream"})
 
 
 def _given_id(request: HttpRequest) -> int | None:
@@ -92,13 +99,14 @@ async def aevents(
         STREAMS.dec()
 
 
-def availability_stream(request: HttpRequest) -> StreamingHttpResponse:
+async def availability_stream(request: HttpRequest) -> StreamingHttpResponse:
     given, office_ids = _given_id(request), _office_ids(request)
     content: Iterator[str] | AsyncIterator[str]
     if isinstance(request, ASGIRequest):
         content = aevents(given, office_ids)
     else:
-        content = events(given if given is not None else latest_change_id(), office_ids)
+        start = given if given is not None else await sync_to_async(latest_change_id)()
+        content = events(start, office_ids)
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"

@@ -96,6 +96,8 @@ def office_list(request: HttpRequest, filters: Query[OfficeFilter]) -> dict[str,
         seat_type=filters.seat_type,
         available=filters.available,
         limit=max(1, min(filters.limit, 200)),
+        # A nearby list answers "where can I go now": closed offices are left out.
+        open_only=filters.lat is not None,
     )
     return {"items": [office_out(o, distance=d) for o, d in rows]}
 

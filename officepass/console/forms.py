@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officepass.accounts.models import Company, Plan
-from officepass.offices import hours
+from officepass.offices import hours, images
 from officepass.offices.models import Office, Space
 from officepass.support.models import TroubleReport
 
@@ -55,8 +55,8 @@ class OfficeForm(forms.ModelForm):
             hours.validate(
                 data.get("opening_hours"), data.get("closed_dates") or [], str(data.get("timezone"))
             )
-        except (ValueError, TypeError) as exc:
-            self.add_error("opening_hours", str(exc))
+        except hours.HoursError as exc:
+            self.add_error("opening_hours", forms.ValidationError(str(exc), code=exc.code))
         step, unit = data.get("step_minutes"), data.get("unit_minutes")
         if step and unit and (step <= 0 or data.get("max_stay_minutes", 0) < step):
             self.add_error("step_minutes", _("The step must be positive and fit in a stay."))
@@ -90,30 +90,21 @@ class SpaceForm(forms.ModelForm):
     def clean_seat_image(self) -> Any:
         upload = self.cleaned_data.get("seat_image")
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
-            check_seat_image(upload)
+            upload.name = images.stored_name(check_seat_image(upload))
         return upload
 
 
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-
-
-def check_seat_image(upload: Any) -> None:
-    """A real JPEG, PNG or WebP picture of at most 5 MB (Pillow reads it to be sure)."""
-    from PIL import Image, UnidentifiedImageError
-
-    if upload.size > MAX_IMAGE_BYTES:
+def check_seat_image(upload: Any) -> str:
+    """A real JPEG, PNG or WebP picture of at most 5 MB (Pillow reads it to be sure);
+    returns the verified format."""
+    if upload.size > images.MAX_IMAGE_BYTES:
         raise forms.ValidationError(_("The image is larger than 5 MB."))
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image.")) from exc
-    finally:
-        upload.seek(0)
-    if kind not in IMAGE_FORMATS:
+    if images.too_many_pixels(upload):
+        raise forms.ValidationError(_("The image has more than 40 megapixels."))
+    kind = images.verified_format(upload)
+    if kind is None:
         raise forms.ValidationError(_("Upload a JPEG, PNG or WebP image."))
+    return kind
 
 
 def _driver_choices() -> list[tuple[str, str]]:

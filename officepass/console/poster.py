@@ -1,11 +1,14 @@
 """Door posters: one A4 page per space with its check-in QR code and instructions.
 
-Drawn with reportlab's built-in Japanese CID font (HeiseiKakuGo-W5: no font file needed; or an
-embedded TrueType font named by POSTER_FONT_PATH) and
-the QR code from segno drawn as vector squares, so the code prints sharp at any size.
+The text is drawn with the TrueType font named by POSTER_FONT_PATH (IPAGothic from Debian's
+fonts-ipafont-gothic, installed by scripts/system-deps.sh), embedded as a subset: a poster
+whose fonts are left to the viewer loses its Latin text and numbers in poppler and
+Ghostscript. The QR code from segno is drawn as vector squares, so it prints sharp at any size.
 """
 
 import io
+import logging
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -20,6 +23,7 @@ from officepass.offices.codes import checkin_url, make_code
 from officepass.offices.models import SeatType, Space
 
 FONT = "HeiseiKakuGo-W5"
+log = logging.getLogger(__name__)
 
 SEAT_TYPES_JA: dict[str, str] = {
     SeatType.OPEN: "オープン席",
@@ -33,27 +37,31 @@ SEAT_TYPES_EN: dict[str, str] = {
     SeatType.BOOTH: "Booth",
     SeatType.BOX: "Box",
 }
+# The guide's wording (二次元コード, チェックイン, 開錠, チェックアウト) and its order.
 STEPS = (
     (
-        "1. アプリで「チェックイン」を押し、このQRコードを読み取ります。",
-        '1. Press "Check in" in the app and scan this QR code.',
+        "1. アプリにログインし「チェックイン」から二次元コードを読み取ります。",
+        '1. Sign in to the app, press "Check in" and scan this code.',
     ),
     (
-        "2. 利用時間を選び、チェックインします。チケットは選んだ時間で数えます。",
-        "2. Choose how long you will stay and check in (tickets count the time chosen).",
+        "2. 利用時間を選び「チェックイン」を押します。チケットは選んだ時間で数えます。",
+        '2. Choose how long you will stay and press "Check in" (tickets count the time chosen).',
     ),
     (
-        "3. 「開錠」でドアを開けます。お帰りの際はチェックアウトしてください。",
-        '3. Press "Unlock" to open the door. Check out before you leave.',
+        "3. 入退室は「開錠」で。退出時は必ず開錠してからチェックアウトしてください。",
+        '3. Press "Unlock" to open the door. When you leave, unlock, then check out.',
     ),
 )
 
 
 def _font() -> str:
-    """A TrueType font from POSTER_FONT_PATH, embedded; else the standard Japanese CID font,
-    which PDF viewers supply themselves (poppler needs Debian's poppler-data for it)."""
+    """The TrueType font from POSTER_FONT_PATH, embedded; only when it is missing, the standard
+    Japanese CID font, which viewers must supply (and a warning says the poster is degraded)."""
     path = settings.POSTER_FONT_PATH
-    name = "PosterFont" if path else FONT
+    if path and not Path(path).is_file():
+        log.warning("POSTER_FONT_PATH %s missing: run scripts/system-deps.sh", path)
+        path = ""
+    name = f"Poster-{Path(path).stem}" if path else FONT
     if name not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(name, path) if path else UnicodeCIDFont(FONT))
     return name
@@ -82,12 +90,23 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
                 start = None
 
 
+def _draw_help_desk(pdf: canvas.Canvas, font: str, space: Space, y: float) -> None:
+    """The guide's exit-trouble procedure points to the help desk "posted by the door"."""
+    phone = space.office.help_desk_phone
+    if not phone:
+        return
+    pdf.setFont(font, 12)
+    pdf.drawString(22 * mm, y, f"ドアが開かないときのお客様窓口: {phone}")
+    pdf.setFont(font, 10)
+    pdf.drawString(26 * mm, y - 6 * mm, f"If the door does not open, call the help desk: {phone}")
+
+
 def poster_pdf(space: Space) -> bytes:
     """The A4 poster of a space's current code (re-issue → print a new one)."""
     font = _font()
     width, height = A4
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = canvas.Canvas(buffer, pagesize=A4, initialFontName=font)  # no unembedded Helvetica
     pdf.setTitle(f"{space.office.name} / {space.name}")
     pdf.setFont(font, 26)
     pdf.drawCentredString(width / 2, height - 30 * mm, space.office.name)
@@ -103,7 +122,7 @@ def poster_pdf(space: Space) -> bytes:
     qr_size = 110 * mm
     _draw_qr(pdf, space_checkin_url(space), (width - qr_size) / 2, height - 172 * mm, qr_size)
     pdf.setFont(font, 16)
-    pdf.drawCentredString(width / 2, height - 184 * mm, "チェックイン / Check in")
+    pdf.drawCentredString(width / 2, height - 184 * mm, "チェックインはこちらから / Check in here")
     y = height - 200 * mm
     for japanese, english in STEPS:
         pdf.setFont(font, 12)
@@ -111,6 +130,7 @@ def poster_pdf(space: Space) -> bytes:
         pdf.setFont(font, 10)
         pdf.drawString(26 * mm, y - 6 * mm, english)
         y -= 17 * mm
+    _draw_help_desk(pdf, font, space, y)
     pdf.setFont(font, 8)
     pdf.drawString(22 * mm, 12 * mm, f"space {space.pk} · code v{space.code_version}")
     pdf.showPage()

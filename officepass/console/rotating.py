@@ -22,9 +22,10 @@ def display_svg(space: Space) -> str:
     return buffer.getvalue().decode()
 
 
-def display_context(space: Space) -> dict[str, Any]:
+def display_context(space: Space, *, svg_src: str) -> dict[str, Any]:
     return {
         "space": space,
+        "svg_src": svg_src,
         "office": space.office,
         "svg": segno.make(rotating_url(space), error="m").svg_inline(
             scale=8, border=4, omitsize=True

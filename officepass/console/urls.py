@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from officepass.accounts.forms import ThrottledAuthenticationForm
+from officepass.console import views_display as displays
+from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
@@ -28,10 +30,16 @@ urlpatterns = [
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
     path("spaces/<int:space_id>/", offices.space_edit, name="space"),
     path("spaces/<int:space_id>/lock/", offices.space_lock, name="space-lock"),
+    path("spaces/<int:space_id>/lock/check/", offices.space_lock_check, name="space-lock-check"),
+    path("locks/accounts/", locks.lock_accounts, name="lock-accounts"),
+    path("locks/akerun/connect/", locks.akerun_connect, name="akerun-connect"),
+    path("locks/akerun/callback/", locks.akerun_callback, name="akerun-callback"),
     path("spaces/<int:space_id>/poster.pdf", offices.space_poster, name="space-poster"),
     path("spaces/<int:space_id>/reissue/", offices.space_reissue, name="space-reissue"),
     path("spaces/<int:space_id>/display/", offices.space_display, name="space-display"),
     path("spaces/<int:space_id>/display.svg", offices.space_display_svg, name="space-display-svg"),
+    path("spaces/<int:space_id>/displays/", displays.display_create, name="display-create"),
+    path("spaces/<int:space_id>/displays/revoke/", displays.display_revoke, name="display-revoke"),
     path("stays/<int:stay_id>/", offices.stay_detail, name="stay"),
     path("stays/<int:stay_id>/force-checkout/", offices.stay_force, name="stay-force"),
     path("stays/<int:stay_id>/refund/", offices.stay_refund, name="stay-refund"),

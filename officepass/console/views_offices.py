@@ -5,19 +5,24 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from officepass.console import access, forms, services
+from officepass.console import access, forms
 from officepass.console.access import OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.console.poster import poster_pdf, space_checkin_url
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.core.selectors import audit_entries_for
+from officepass.locks.checks import lock_health_check
 from officepass.locks.registry import driver_name
+from officepass.locks.selectors import lock_credentials_needing_attention, lock_reliability
 from officepass.locks.services import lock_configure
 from officepass.offices import services as office_services
+from officepass.offices.displays import displays_of
 from officepass.stays.selectors import stay_lock_commands, stays_active_in
 from officepass.stays.services import stay_force_checkout
+from officepass.tickets.services import ticket_refund_for_stay
 
 
 @console_view(*OFFICE_ROLES, access.COMPANY)
@@ -72,8 +77,27 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "form": form,
         "lock_form": lock_form,
         "url": space_checkin_url(space),
+        "credentials": lock_credentials_needing_attention(space_id=space.pk),
+        "reliability": [
+            lock_reliability(space_id=space.pk, days=days, now=clock.now()) for days in (7, 30)
+        ],
+        "displays": displays_of(space),
     }
     return render(request, "console/space_edit.html", context)
+
+
+@console_view(*OFFICE_ROLES)
+def space_lock_check(request: HttpRequest, space_id: int) -> HttpResponse:
+    """Ask the space's lock for its state now: wiring is right when it answers online."""
+    space = access.access_space(user=actor(request), space_id=space_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    status = lock_health_check(actor=actor(request), space=space)
+    fields = {"online": status.online, "state": status.state, **status.detail}
+    answer = ", ".join(f"{key}={value}" for key, value in fields.items())
+    level = messages.success if status.online else messages.error
+    level(request, _("The lock answered: %(answer)s") % {"answer": answer})
+    return redirect("console:space", space_id=space.pk)
 
 
 @console_view(*OFFICE_ROLES)
@@ -166,7 +190,7 @@ def stay_refund(request: HttpRequest, stay_id: int) -> HttpResponse:
     if response is not None:
         return response
     try:
-        services.stay_refund(actor=actor(request), stay=stay, **form.cleaned_data)
+        ticket_refund_for_stay(actor=actor(request), stay=stay, **form.cleaned_data)
         messages.success(request, _("The tickets were refunded."))
     except DomainError:
         messages.error(request, _("A stay cannot be refunded more tickets than it took."))
@@ -178,7 +202,8 @@ def space_display(request: HttpRequest, space_id: int) -> HttpResponse:
     from officepass.console.rotating import display_context
 
     space = access.access_space(user=actor(request), space_id=space_id)
-    return render(request, "console/display.html", display_context(space))
+    svg_src = reverse("console:space-display-svg", args=[space.pk])
+    return render(request, "console/display.html", display_context(space, svg_src=svg_src))
 
 
 @console_view(SECRETARIAT, access.OPERATOR)

@@ -14,7 +14,7 @@ from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
 from officepass.offices import services as office_services
 from officepass.offices.selectors import operator_get, operators_with_office_count
-from officepass.stays.selectors import stay_lock_commands
+from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
 from officepass.support.models import TroubleReport
 from officepass.tickets import services as ticket_services
@@ -43,8 +43,9 @@ def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return redirect("console:trouble", report_id=report.pk)
-    commands = stay_lock_commands(report.stay)
-    context = {"report": report, "form": form, "commands": commands}
+    stay = trouble_stay_visible(user=actor(request), report=report)
+    commands = stay_lock_commands(stay) if stay else []
+    context = {"report": report, "stay": stay, "form": form, "commands": commands}
     return render(request, "console/trouble_detail.html", context)
 
 

@@ -61,6 +61,51 @@ class AuditAction(models.TextChoices):
     LOCK_BACKUP_PIN_REVEALED = "lock.backup_pin_revealed", _("Backup PIN shown")
     LOCK_CLOUD_ACCOUNT_CONNECTED = "lock.cloud_account_connected", _("Lock cloud connected")
     LOCK_CLOUD_TOKEN_REFRESHED = "lock.cloud_token_refreshed", _("Lock cloud token refreshed")
+    LOCK_CRED_ISSUE_REQUESTED = "lock.cred_issue_requested", _("Door PIN issue requested")
+    LOCK_CRED_ISSUE_CONFIRMED = (
+        "lock.cred_issue_confirmed",
+        _("Door PIN issue confirmed by the lock service"),
+    )
+    LOCK_CRED_ISSUE_ACCEPTED = (
+        "lock.cred_issue_accepted",
+        _("Door PIN issue accepted by the lock service"),
+    )
+    LOCK_CRED_ISSUE_UNKNOWN = "lock.cred_issue_unknown", _("Door PIN issue sent, no answer")
+    LOCK_CRED_ISSUE_FAILED = "lock.cred_issue_failed", _("Door PIN issue not delivered")
+    LOCK_CRED_ISSUE_EXPIRED = (
+        "lock.cred_issue_expired",
+        _("Door PIN issue not sent before its deadline"),
+    )
+    LOCK_CRED_UPDATE_REQUESTED = "lock.cred_update_requested", _("Door PIN update requested")
+    LOCK_CRED_UPDATE_CONFIRMED = (
+        "lock.cred_update_confirmed",
+        _("Door PIN update confirmed by the lock service"),
+    )
+    LOCK_CRED_UPDATE_ACCEPTED = (
+        "lock.cred_update_accepted",
+        _("Door PIN update accepted by the lock service"),
+    )
+    LOCK_CRED_UPDATE_UNKNOWN = "lock.cred_update_unknown", _("Door PIN update sent, no answer")
+    LOCK_CRED_UPDATE_FAILED = "lock.cred_update_failed", _("Door PIN update not delivered")
+    LOCK_CRED_UPDATE_EXPIRED = (
+        "lock.cred_update_expired",
+        _("Door PIN update not sent before its deadline"),
+    )
+    LOCK_CRED_REVOKE_REQUESTED = "lock.cred_revoke_requested", _("Door PIN revoke requested")
+    LOCK_CRED_REVOKE_CONFIRMED = (
+        "lock.cred_revoke_confirmed",
+        _("Door PIN revoke confirmed by the lock service"),
+    )
+    LOCK_CRED_REVOKE_ACCEPTED = (
+        "lock.cred_revoke_accepted",
+        _("Door PIN revoke accepted by the lock service"),
+    )
+    LOCK_CRED_REVOKE_UNKNOWN = "lock.cred_revoke_unknown", _("Door PIN revoke sent, no answer")
+    LOCK_CRED_REVOKE_FAILED = "lock.cred_revoke_failed", _("Door PIN revoke not delivered")
+    LOCK_CRED_REVOKE_EXPIRED = (
+        "lock.cred_revoke_expired",
+        _("Door PIN revoke not sent before its deadline"),
+    )
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")

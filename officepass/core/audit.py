@@ -17,6 +17,7 @@ def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any)
     return AuditEntry.objects.create(
         created_at=clock.now(),
         actor_id=actor_id,
+        actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

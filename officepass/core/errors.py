@@ -23,8 +23,13 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
+    "code_expired": (
+        404,
+        _("This door code has expired. Scan the code on the door's display again."),
+    ),
     "no_active_stay": (404, _("You are not checked in anywhere.")),
     "method_not_allowed": (405, _("This method is not allowed here.")),
+    "request_too_large": (413, _("The request is too large.")),
     "space_full": (409, _("This space is full. Try another office nearby.")),
     "insufficient_tickets": (409, _("You do not have enough tickets for this.")),
     "already_checked_in": (
@@ -37,9 +42,20 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "office_closed": (409, _("This office is closed now.")),
     "office_closing": (409, _("The office closes before that time. Choose a shorter time.")),
+    "office_closing_soon": (
+        409,
+        _("Check-in has ended for today: the office closes before one time unit would end."),
+    ),
     "extension_not_open": (
         409,
         _("You cannot extend yet: extension opens shortly before the checkout deadline."),
+    ),
+    "unlock_first": (
+        409,
+        _(
+            "Unlock the door first, then check out: after checking out the app cannot open it. "
+            "If you are already outside, say so."
+        ),
     ),
     "stay_not_active": (
         409,
@@ -47,11 +63,30 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "recovery_not_available": (
         409,
-        _("The door opened for this stay, so it cannot be cancelled. Please check out."),
+        _("A stay can be cancelled only shortly after check-in, once Unlock has failed."),
+    ),
+    "recovery_needs_help_desk": (
+        409,
+        _(
+            "The door may have opened for this stay, so it cannot be cancelled here. "
+            "Please call the office's help desk; we have sent them a report."
+        ),
+    ),
+    "refund_exceeds_consumption": (
+        409,
+        _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
+    ),
+    "backup_pin_unavailable": (
+        409,
+        _("No backup PIN is available for this stay. Call the office's help desk."),
     ),
     "idempotency_key_reused": (
         409,
         _("This Idempotency-Key was already used for a different request."),
+    ),
+    "request_in_progress": (
+        409,
+        _("The same request is still being processed. Wait a moment and try again."),
     ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (

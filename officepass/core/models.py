@@ -8,9 +8,13 @@ class AuditEntry(models.Model):
     """One row per state change, written in the same transaction as the change."""
 
     created_at = models.DateTimeField(db_index=True)
+    # Who acted stays on the row whatever happens to the account: an account with audit rows
+    # cannot be deleted (PROTECT; deactivate it instead), and its e-mail as it was then is kept
+    # beside the id. Null actor = the system (worker, anonymous sign-in failures).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64)
@@ -32,7 +36,11 @@ class AuditEntry(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a state-changing POST, replayed for retries with the same key."""
+    """The first response to a state-changing POST, replayed for retries with the same key.
+
+    `status_code` 0 means claimed and still running (docs/architecture.md, decision 12): `claim`
+    names the attempt that holds it since `claimed_at`, so only that attempt stores the response.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -40,6 +48,8 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     response = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -9,7 +9,7 @@ AUDIT_FILTERS = ("action", "target_type", "target_id", "actor")
 
 def audit_entries(filters: dict[str, str]) -> QuerySet[AuditEntry]:
     """Newest first; `action` matches a prefix (`lock.` finds every lock action)."""
-    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    entries = AuditEntry.objects.order_by("-created_at", "-id")
     if filters.get("action"):
         entries = entries.filter(action__startswith=filters["action"])
     if filters.get("target_type"):
@@ -17,7 +17,7 @@ def audit_entries(filters: dict[str, str]) -> QuerySet[AuditEntry]:
     if filters.get("target_id"):
         entries = entries.filter(target_id=filters["target_id"])
     if filters.get("actor"):
-        entries = entries.filter(actor__email__icontains=filters["actor"])
+        entries = entries.filter(actor_label__icontains=filters["actor"])
     return entries
 
 

@@ -1,5 +1,6 @@
 """Stored lock health: drivers that push (MQTT availability, webhooks) record it here."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -10,21 +11,37 @@ from officepass.locks.models import LockHealth
 
 
 def lock_health_report(
-    *, space_id: int, online: bool, state: str = "unknown", detail: dict[str, Any] | None = None
+    *,
+    space_id: int,
+    online: bool,
+    state: str = "unknown",
+    detail: dict[str, Any] | None = None,
+    reported_at: datetime | None = None,
 ) -> LockHealth:
-    """Record what the lock said; a change between online and offline is audited."""
+    """Record what the lock said at `reported_at` (the event's own time; now when the source
+    gives none). Events apply in the order they happened, not the order they arrived: one
+    older than the last applied changes nothing. A change between online and offline is
+    audited."""
+    at = reported_at or clock.now()
+    values = {
+        "online": online,
+        "state": state,
+        "seen_at": clock.now(),
+        "reported_at": at,
+        "detail": detail or {},
+    }
     with transaction.atomic():
-        health = LockHealth.objects.select_for_update().filter(space_id=space_id).first()
-        was_online = health.online if health else None
-        health, _ = LockHealth.objects.update_or_create(
-            space_id=space_id,
-            defaults={
-                "online": online,
-                "state": state,
-                "seen_at": clock.now(),
-                "detail": detail or {},
-            },
+        # The row lock orders concurrent reports; a first report racing another one waits for
+        # its insert and then meets the same guard.
+        health, created = LockHealth.objects.select_for_update().get_or_create(
+            space_id=space_id, defaults=values
         )
+        if not created and health.reported_at is not None and health.reported_at > at:
+            return health
+        was_online = None if created else health.online
+        for name, value in values.items():
+            setattr(health, name, value)
+        health.save(update_fields=list(values))
         if was_online != online:
             audit(
                 actor=None,

@@ -9,15 +9,27 @@ import os
 from django.conf import settings
 
 from officepass.core.errors import DomainError
+from officepass.locks.drivers.akerun.driver import AkerunDriver
 from officepass.locks.drivers.base import LockDriver
 from officepass.locks.drivers.mqtt.driver import MqttDriver
+from officepass.locks.drivers.remotelock.driver import RemoteLockDriver
+from officepass.locks.drivers.sesame.driver import SesameDriver
 from officepass.locks.drivers.simulator.driver import SimulatorDriver
 from officepass.locks.drivers.switchbot.driver import SwitchBotDriver
 from officepass.locks.drivers.webhook.driver import WebhookDriver
 from officepass.offices.models import Space
 
 DRIVERS: dict[str, type[LockDriver]] = {
-    driver.name: driver for driver in (SimulatorDriver, MqttDriver, SwitchBotDriver, WebhookDriver)
+    driver.name: driver
+    for driver in (
+        SimulatorDriver,
+        MqttDriver,
+        SwitchBotDriver,
+        WebhookDriver,
+        RemoteLockDriver,
+        SesameDriver,
+        AkerunDriver,
+    )
 }
 
 

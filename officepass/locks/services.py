@@ -11,6 +11,8 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.core.idempotency import current_claim
+from officepass.core.transactions import require_no_transaction
 from officepass.locks.drivers.base import ErrorCode, LockError, Outcome
 from officepass.locks.models import LockCommand
 from officepass.locks.registry import driver_for, driver_name
@@ -44,6 +46,24 @@ LOCK_ACTIONS: dict[tuple[str, str], AuditAction] = {
     ("exit", LockCommand.Status.UNKNOWN): AuditAction.LOCK_EXIT_UNKNOWN,
     ("exit", LockCommand.Status.FAILED): AuditAction.LOCK_EXIT_FAILED,
     ("exit", LockCommand.Status.EXPIRED): AuditAction.LOCK_EXIT_EXPIRED,
+    ("cred_issue", "requested"): AuditAction.LOCK_CRED_ISSUE_REQUESTED,
+    ("cred_issue", LockCommand.Status.CONFIRMED): AuditAction.LOCK_CRED_ISSUE_CONFIRMED,
+    ("cred_issue", LockCommand.Status.ACCEPTED): AuditAction.LOCK_CRED_ISSUE_ACCEPTED,
+    ("cred_issue", LockCommand.Status.UNKNOWN): AuditAction.LOCK_CRED_ISSUE_UNKNOWN,
+    ("cred_issue", LockCommand.Status.FAILED): AuditAction.LOCK_CRED_ISSUE_FAILED,
+    ("cred_issue", LockCommand.Status.EXPIRED): AuditAction.LOCK_CRED_ISSUE_EXPIRED,
+    ("cred_update", "requested"): AuditAction.LOCK_CRED_UPDATE_REQUESTED,
+    ("cred_update", LockCommand.Status.CONFIRMED): AuditAction.LOCK_CRED_UPDATE_CONFIRMED,
+    ("cred_update", LockCommand.Status.ACCEPTED): AuditAction.LOCK_CRED_UPDATE_ACCEPTED,
+    ("cred_update", LockCommand.Status.UNKNOWN): AuditAction.LOCK_CRED_UPDATE_UNKNOWN,
+    ("cred_update", LockCommand.Status.FAILED): AuditAction.LOCK_CRED_UPDATE_FAILED,
+    ("cred_update", LockCommand.Status.EXPIRED): AuditAction.LOCK_CRED_UPDATE_EXPIRED,
+    ("cred_revoke", "requested"): AuditAction.LOCK_CRED_REVOKE_REQUESTED,
+    ("cred_revoke", LockCommand.Status.CONFIRMED): AuditAction.LOCK_CRED_REVOKE_CONFIRMED,
+    ("cred_revoke", LockCommand.Status.ACCEPTED): AuditAction.LOCK_CRED_REVOKE_ACCEPTED,
+    ("cred_revoke", LockCommand.Status.UNKNOWN): AuditAction.LOCK_CRED_REVOKE_UNKNOWN,
+    ("cred_revoke", LockCommand.Status.FAILED): AuditAction.LOCK_CRED_REVOKE_FAILED,
+    ("cred_revoke", LockCommand.Status.EXPIRED): AuditAction.LOCK_CRED_REVOKE_EXPIRED,
 }
 
 
@@ -55,7 +75,18 @@ def lock_action(purpose: str, step: str) -> AuditAction:
 def lock_command_create(
     *, member: User | None, space: Space, stay: StayRef | None, purpose: str
 ) -> LockCommand:
-    """Record an unlock (call inside the transaction that allows it)."""
+    """Record an unlock (call inside the transaction that allows it).
+
+    Under an Idempotency-Key claim taken over from a dead attempt, the command that attempt
+    recorded is returned instead of a new one: `lock_command_send` never sends it twice.
+    """
+    claim = current_claim()
+    if claim is not None and claim.taken_over:
+        earlier = LockCommand.objects.filter(
+            idempotency_record_id=claim.record_id, purpose=purpose
+        ).first()
+        if earlier is not None:
+            return earlier
     now = clock.now()
     not_after = now + SEND_WITHIN
     if stay is not None:
@@ -68,6 +99,7 @@ def lock_command_create(
         driver=driver_name(space),
         created_at=now,
         not_after=not_after,
+        idempotency_record_id=claim.record_id if claim is not None else None,
     )
     audit(
         actor=member,
@@ -101,14 +133,43 @@ def _attempt(command: LockCommand) -> tuple[str, str, dict[str, Any], bool]:
         log.warning("unlock %s failed: %s", command.request_id, exc.code)
         status = LockCommand.Status.EXPIRED if exc.code == ErrorCode.EXPIRED else "failed"
         return status, exc.code, {"detail": exc.detail}, exc.retryable
+    except Exception as exc:
+        # Not the driver's vocabulary (a bug, a cache that went away): it may have been sent.
+        log.exception("unlock %s: unexpected error", command.request_id)
+        return LockCommand.Status.UNKNOWN, "internal", {"detail": type(exc).__name__}, False
     return OUTCOME_STATUS[result.outcome], "", result.detail, False
+
+
+# An attempted command found still pending (its sender died): it may have reached the door.
+NOT_RESENT = "not_resent"
+
+
+def _claim_send(command: LockCommand) -> bool:
+    """Mark the command attempted, once, by one guarded UPDATE: the one caller that wins sends."""
+    now = clock.now()
+    won = LockCommand.objects.filter(
+        pk=command.pk, status=LockCommand.Status.PENDING, attempted_at__isnull=True
+    ).update(attempted_at=now)
+    if won:
+        command.attempted_at = now
+    return bool(won)
 
 
 def lock_command_send(command: LockCommand) -> LockCommand:
     """Send outside any transaction; never re-send a command that may have arrived.
 
-    Only a failure that provably never left us is retried, once, before `not_after`.
+    Only a failure that provably never left us is retried, once, before `not_after`. A
+    command some caller already attempted but that is still pending (a dead request's, found
+    by its Idempotency-Key) is not sent again: it is recorded `unknown` (it may have opened the
+    door). A finished command sent again goes to its driver, which replays its outcome by
+    request id (tests/locks/contract), and the repeat is audited.
     """
+    require_no_transaction("sending a lock command")
+    if not _claim_send(command):
+        command.refresh_from_db()
+        if command.status == LockCommand.Status.PENDING:
+            _record(command, LockCommand.Status.UNKNOWN, NOT_RESENT, {"resent": False}, 0.0)
+            return command
     started = time.perf_counter()
     status, error, detail, retryable = _attempt(command)
     if retryable:
@@ -116,13 +177,38 @@ def lock_command_send(command: LockCommand) -> LockCommand:
         if (command.not_after - clock.now()).total_seconds() > 1:
             status, error, detail, _ = _attempt(command)
             detail = {**detail, "attempts": 2}
-    command.status, command.error_code, command.response = status, error, detail
-    command.finished_at = clock.now()
-    command.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    _record(command, status, error, detail, latency_ms, from_pending=False)
+    return command
+
+
+def _record(
+    command: LockCommand,
+    status: str,
+    error: str,
+    detail: dict[str, Any],
+    latency_ms: float,
+    *,
+    from_pending: bool = True,
+) -> None:
+    """The outcome with its audit row; `from_pending`: only if still pending (guarded)."""
+    now = clock.now()
+    rows = LockCommand.objects.filter(pk=command.pk)
+    if from_pending:
+        rows = rows.filter(status=LockCommand.Status.PENDING)
     with transaction.atomic():
-        command.save(
-            update_fields=["status", "error_code", "response", "finished_at", "latency_ms"]
+        moved = rows.update(
+            status=status,
+            error_code=error,
+            response=detail,
+            finished_at=now,
+            latency_ms=latency_ms,
         )
+        if not moved:
+            command.refresh_from_db()
+            return
+        command.status, command.error_code, command.response = status, error, detail
+        command.finished_at, command.latency_ms = now, latency_ms
         audit(
             actor=command.member,
             action=lock_action(command.purpose, status),
@@ -130,7 +216,22 @@ def lock_command_send(command: LockCommand) -> LockCommand:
             latency_ms=command.latency_ms,
             error=error,
         )
-    return command
+
+
+def lock_commands_settle_stale(*, limit: int = 500) -> int:
+    """Commands still pending after their deadline (their process died between commit and
+    send, or mid-send) end visibly: `expired` if never attempted, else `unknown`."""
+    stale = LockCommand.objects.filter(
+        status=LockCommand.Status.PENDING, not_after__lte=clock.now()
+    ).order_by("id")[:limit]
+    done = 0
+    for command in stale:
+        status, error = (LockCommand.Status.UNKNOWN, NOT_RESENT)
+        if command.attempted_at is None:
+            status, error = (LockCommand.Status.EXPIRED, str(ErrorCode.EXPIRED))
+        _record(command, status, error, {"settled": "after deadline"}, 0.0)
+        done += command.status == status
+    return done
 
 
 def lock_is_online(space: Space) -> bool:

@@ -5,7 +5,8 @@ Re-issuing a space's code bumps `code_version`, so every older token stops worki
 Rotating door displays add a 30-second window index `w` to the token: such a code is accepted
 in its own window and the next one only (so a code shown at the door works for 30–60 s), and
 a space with `rotating_display` accepts only those codes, so a photo is useless later.
-A replay outside the window answers `invalid_code`, like any other dead code.
+A genuine code past its windows answers `code_expired` ("scan again"); anything forged or from
+the future answers `invalid_code`.
 """
 
 from django.conf import settings
@@ -48,9 +49,19 @@ def parse_code_window(code: str) -> tuple[int, int, int | None]:
         space_id, version, window = int(data["s"]), int(data["v"]), data.get("w")
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DomainError("invalid_code") from exc
-    if window is not None and (not isinstance(window, int) or window_now() - window not in (0, 1)):
-        raise DomainError("invalid_code")
+    if window is not None:
+        _check_window(window)
     return space_id, version, window
+
+
+def _check_window(window: object) -> None:
+    """A genuine display code is good in its window and the next; an older one has expired
+    (the member took longer than that, e.g. to sign in), a future one is not genuine."""
+    age = window_now() - window if isinstance(window, int) else -1
+    if age > 1:
+        raise DomainError("code_expired")
+    if age not in (0, 1):
+        raise DomainError("invalid_code")
 
 
 def parse_code(code: str) -> tuple[int, int]:

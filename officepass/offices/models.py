@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from officepass.offices import hours
+from officepass.offices import hours, images
 
 
 class Operator(models.Model):
@@ -61,8 +61,9 @@ class Office(models.Model):
     def clean(self) -> None:
         try:
             hours.validate(self.opening_hours, self.closed_dates, self.timezone)
-        except ValueError as exc:
-            raise ValidationError({"opening_hours": str(exc)}) from exc
+        except hours.HoursError as exc:
+            error = ValidationError(str(exc), code=exc.code)
+            raise ValidationError({"opening_hours": error}) from exc
 
 
 class SeatType(models.TextChoices):
@@ -73,7 +74,8 @@ class SeatType(models.TextChoices):
 
 
 def seat_image_path(instance: "Space", filename: str) -> str:
-    return f"seats/{instance.office_id}/{filename}"
+    """Named by us (see offices.images); kept here because migrations refer to it."""
+    return images.seat_image_path(instance, filename)
 
 
 class Space(models.Model):
@@ -113,3 +115,18 @@ class Space(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.quota - self.in_use, 0)
+
+
+class DoorDisplay(models.Model):
+    """A tablet at a door with its own revocable link: it may only show its space's rotating
+    code, so whoever holds it holds no staff session (no force checkouts, no refunds)."""
+
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="displays")
+    label = models.CharField(max_length=100)
+    # SHA-256 of the link's secret; the secret itself is shown once, when the link is made.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.space} / {self.label}"

@@ -1,11 +1,15 @@
 """Reads about offices and spaces: availability from counters, distance, door codes."""
 
 import math
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
 
+from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.offices import hours
 from officepass.offices.codes import parse_code_window
 from officepass.offices.models import Office, Operator, Space
 
@@ -95,10 +99,45 @@ def offices_with_free_seat(*, seat_type: str | None = None) -> QuerySet[Office]:
     return Office.objects.filter(is_active=True, pk__in=spaces.values("office_id"))
 
 
+def office_open_state(office: Office, at: datetime | None = None) -> hours.OpenState:
+    """Open now, and until when or from when: the one rule web pages and the API both show."""
+    return hours.open_state(
+        office.opening_hours, office.closed_dates, office.timezone, at or clock.now()
+    )
+
+
+def open_office_ids(pks: Iterable[int], at: datetime) -> set[int]:
+    """Which of these offices are open at `at` (hours are per office, so read in Python)."""
+    rows = Office.objects.filter(pk__in=list(pks)).values_list(
+        "pk", "opening_hours", "closed_dates", "timezone"
+    )
+    return {
+        pk
+        for pk, opening_hours, closed, tz in rows
+        if hours.open_window(opening_hours, closed, tz, at) is not None
+    }
+
+
+def nearest_open(
+    *, lat: float, lng: float, offices: QuerySet[Office], limit: int, at: datetime
+) -> list[tuple[int, float]]:
+    """`offices_nearest` without the offices closed at `at`: a closed door is never offered."""
+    wanted = limit * 2
+    while True:
+        ranked = offices_nearest(lat=lat, lng=lng, offices=offices, limit=wanted)
+        open_ids = open_office_ids([pk for pk, _ in ranked], at)
+        found = [(pk, dist) for pk, dist in ranked if pk in open_ids]
+        if len(found) >= limit or len(ranked) < wanted:
+            return found[:limit]
+        wanted *= 4
+
+
 def nearby_free(*, office: Office, seat_type: str, limit: int = 5) -> list[dict[str, Any]]:
-    """Other offices with a free seat of `seat_type`, nearest first (for refusals, rule 13)."""
+    """Other open offices with a free seat of `seat_type`, nearest first (refusals, rule 13)."""
     candidates = offices_with_free_seat(seat_type=seat_type).exclude(pk=office.pk)
-    nearest = offices_nearest(lat=office.lat, lng=office.lng, offices=candidates, limit=limit)
+    nearest = nearest_open(
+        lat=office.lat, lng=office.lng, offices=candidates, limit=limit, at=clock.now()
+    )
     names = dict(Office.objects.filter(pk__in=[pk for pk, _ in nearest]).values_list("pk", "name"))
     return [
         {"id": pk, "name": names[pk], "distance_m": round(dist), "seat_type": seat_type}
@@ -113,8 +152,14 @@ def office_search(
     seat_type: str | None,
     available: bool | None,
     limit: int,
+    open_only: bool = False,
 ) -> list[tuple[Office, float | None]]:
-    """Offices for the finder: nearest first with lat/lng, filtered by seat type and free now."""
+    """Offices for the finder: nearest first with lat/lng, filtered by seat type and free now.
+
+    "Free now" means a free seat in an office that is open now; `open_only` drops closed
+    offices from any search (the API's nearby lists).
+    """
+    open_only = open_only or bool(available)
     rows = Office.objects.filter(is_active=True)
     if seat_type:
         with_type = Space.objects.filter(seat_type=seat_type, is_active=True)
@@ -122,10 +167,12 @@ def office_search(
     if available:
         rows = rows.filter(pk__in=offices_with_free_seat(seat_type=seat_type).values("pk"))
     ranked: list[tuple[int, float | None]]
-    if lat is not None and lng is not None:
+    if lat is not None and lng is not None and open_only:
+        ranked = list(nearest_open(lat=lat, lng=lng, offices=rows, limit=limit, at=clock.now()))
+    elif lat is not None and lng is not None:
         ranked = list(offices_nearest(lat=lat, lng=lng, offices=rows, limit=limit))
     else:
-        ranked = [(pk, None) for pk in rows.order_by("pk").values_list("pk", flat=True)[:limit]]
+        ranked = _first_by_id(rows, limit=limit, open_only=open_only)
     found = Office.objects.select_related("operator").prefetch_related("spaces")
     by_id = found.in_bulk([pk for pk, _ in ranked])
     return [(by_id[pk], dist) for pk, dist in ranked]
@@ -142,3 +189,13 @@ def operator_get(operator_id: int) -> Operator | None:
 def office_or_none(office_id: int | None) -> Office | None:
     """Any office by id (inactive ones too: a trouble report may name one), or None."""
     return Office.objects.filter(pk=office_id).first() if office_id else None
+
+
+def _first_by_id(
+    rows: QuerySet[Office], *, limit: int, open_only: bool
+) -> list[tuple[int, float | None]]:
+    pks = list(rows.order_by("pk").values_list("pk", flat=True)[: limit if not open_only else None])
+    if open_only:
+        open_ids = open_office_ids(pks, clock.now())
+        pks = [pk for pk in pks if pk in open_ids][:limit]
+    return [(pk, None) for pk in pks]

@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from officepass.core.clock import iso
 from officepass.offices import hours
 from officepass.offices.models import Office, Space
 from officepass.offices.rules_catalogue import label
-from officepass.offices.selectors import symbol
+from officepass.offices.selectors import office_open_state, symbol
 
 
 def space_out(space: Space | dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def opening_hours_out(office: Office) -> list[dict[str, Any]]:
 
 
 def office_out(office: Office, *, distance: float | None = None) -> dict[str, Any]:
+    state = office_open_state(office)
     return {
         "id": office.pk,
         "name": office.name,
@@ -60,6 +62,9 @@ def office_out(office: Office, *, distance: float | None = None) -> dict[str, An
         "max_stay_minutes": office.max_stay_minutes,
         "extension_window_minutes": office.extension_window_minutes,
         "help_desk_phone": office.help_desk_phone,
+        "open_now": state.open_now,
+        "opens_at": iso(state.opens_at),
+        "closes_at": iso(state.closes_at),
         "rules": {
             "allowed": [{"key": k, "label": label(k)} for k in office.rules_allowed],
             "forbidden": [{"key": k, "label": label(k)} for k in office.rules_forbidden],

@@ -57,14 +57,15 @@ def publish(change_id: int) -> None:
         return
     try:
         client.publish(settings.STREAM_CHANNEL, str(change_id))
-    except redis.RedisError as exc:
+    except (redis.RedisError, OSError) as exc:
         _quiet_until = time.monotonic() + BACKOFF_SECONDS
         log.warning("availability nudge not published", extra={"error": str(exc)})
 
 
 def on_change_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if created and settings.REDIS_URL:
-        transaction.on_commit(lambda: publish(instance.pk))
+        # robust: whatever happens to the nudge, the committed request still answers.
+        transaction.on_commit(lambda: publish(instance.pk), robust=True)
 
 
 # ---------------------------------------------------------------- reading the log (sync)

@@ -1,7 +1,10 @@
 """gunicorn settings for officepass (`gunicorn -c python:officepass.ops.gunicorn_conf ...`).
 
 Only what every deployment needs: the Prometheus multiprocess clean-up when a worker exits.
-Everything else (bind, workers, worker class) stays on the command line.
+Everything else stays on the command line. `make run` (the Procfile) and production start
+the same ASGI server (docs/architecture.md, decision 13): `gunicorn config.asgi:application
+--worker-class uvicorn_worker.UvicornWorker -c python:officepass.ops.gunicorn_conf`, so pages, API
+and event streams share one server and an open stream is a coroutine, not a thread.
 """
 
 from officepass.ops.metrics import child_exit

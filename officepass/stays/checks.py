@@ -1,9 +1,11 @@
-"""Reconcile checks of seats and stays (registered with core in StaysConfig.ready)."""
+"""Reconcile checks of seats, stays and refunds per stay (registered with core in
+StaysConfig.ready)."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from officepass.offices.models import Space
 from officepass.stays.models import Stay
+from officepass.tickets.models import LedgerEntry
 
 
 def space_breaches() -> list[str]:
@@ -39,4 +41,29 @@ def stay_breaches() -> list[str]:
     backwards = Stay.objects.filter(deadline__lte=F("started_at")).count()
     if backwards:
         problems.append(f"{backwards} stays whose deadline is not after their start")
+    return problems
+
+
+def refund_breaches() -> list[str]:
+    """Per stay: ledger refunds ≤ ledger consumption, and the stay's refunded count = refunds."""
+    per_stay = (
+        LedgerEntry.objects.filter(stay__isnull=False)
+        .values("stay_id")
+        .annotate(
+            consumed=Sum("tickets", filter=Q(kind=LedgerEntry.Kind.CONSUME), default=0),
+            refunded=Sum("tickets", filter=Q(kind=LedgerEntry.Kind.REFUND), default=0),
+        )
+        .filter(refunded__gt=0)
+        .values_list("stay_id", "consumed", "refunded")
+    )
+    counted = dict(
+        Stay.objects.filter(tickets_refunded__gt=0).values_list("pk", "tickets_refunded")
+    )
+    problems = []
+    for stay_id, consumed, refunded in per_stay.iterator():
+        if refunded > -consumed:
+            problems.append(f"stay {stay_id}: refunds {refunded} exceed consumption {-consumed}")
+        if counted.pop(stay_id, 0) != refunded:
+            problems.append(f"stay {stay_id}: ledger refunds {refunded}, the stay counts others")
+    problems += [f"stay {pk}: counts {n} refunded, the ledger none" for pk, n in counted.items()]
     return problems

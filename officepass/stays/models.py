@@ -35,6 +35,8 @@ class Stay(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     minutes = models.PositiveIntegerField(help_text=_("Minutes chosen, extensions included."))
     tickets_consumed = models.PositiveIntegerField(default=0)
+    # Refunded so far (tickets.services.ticket_refund_for_stay, under this row's lock).
+    tickets_refunded = models.PositiveIntegerField(default=0)
     extensions = models.PositiveIntegerField(default=0)
     # Set when the T−15 reminder went out, so several workers send it once.
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -72,6 +74,10 @@ class Stay(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=F("started_at")), name="stay_deadline_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(tickets_refunded__lte=F("tickets_consumed")),
+                name="stay_refunds_within_consumption",
             ),
         ]
 

@@ -1,5 +1,6 @@
 """Reads about stays and availability (counters, never counting stays on the hot path)."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,8 +15,11 @@ from officepass.offices.models import Office, Space
 from officepass.offices.selectors import nearby_free
 from officepass.offices.shapes import space_out
 from officepass.stays.models import Stay
+from officepass.support.models import TroubleReport
 
 SPACE_FIELDS = ("id", "office_id", "name", "seat_type", "quota", "in_use")
+# An unlock this recent means the member is standing at the open door (checkout step 1 done).
+UNLOCK_FRESH = timedelta(minutes=10)
 
 
 def stay_current(*, member: User) -> Stay:
@@ -123,4 +127,20 @@ def access_stay(*, user: User, stay_id: int) -> Stay:
     stay = Stay.objects.select_related("office", "space", "member").filter(pk=stay_id).first()
     if stay is None or not can_run_office(user, stay.office.operator_id):
         raise DomainError("not_found")
+    return stay
+
+
+def stay_door_opened_recently(stay: Stay) -> bool:
+    """Whether an unlock of this stay succeeded within UNLOCK_FRESH (the guide's step 1)."""
+    opened = (LockCommand.Status.CONFIRMED, LockCommand.Status.ACCEPTED)
+    since = clock.now() - UNLOCK_FRESH
+    return LockCommand.objects.filter(stay=stay, status__in=opened, created_at__gte=since).exists()
+
+
+def trouble_stay_visible(*, user: User, report: TroubleReport) -> Stay | None:
+    """The report's stay only if it is at one of the user's offices too (defence in depth:
+    reports are filed for the stay's own office, but a stay never shows across tenants)."""
+    stay = report.stay
+    if stay is None or not can_run_office(user, stay.office.operator_id):
+        return None
     return stay

@@ -14,6 +14,11 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.locks.credentials import (
+    lock_credentials_for_stay_extend,
+    lock_credentials_for_stay_issue,
+    lock_credentials_for_stay_revoke,
+)
 from officepass.locks.models import LockCommand
 from officepass.locks.services import (
     lock_command_create,
@@ -57,10 +62,21 @@ STAY_ENDED: dict[str, AuditAction] = {
 
 
 def stay_end(
-    stay: Stay, *, status: str, ended_at: datetime, actor: User | None, **data: object
+    stay: Stay,
+    *,
+    status: str,
+    ended_at: datetime,
+    actor: User | None,
+    if_deadline: datetime | None = None,
+    **data: object,
 ) -> bool:
-    """Move an active stay to an end state once (guarded), free its seat, audit it."""
-    moved = Stay.objects.filter(pk=stay.pk, status=Stay.Status.ACTIVE).update(
+    """Move an active stay to an end state once (guarded), free its seat, audit it.
+
+    With `if_deadline`, only while the stay's deadline is still that one: the same statement
+    compares it, so an extension committed meanwhile keeps the stay (issue 12 item 4).
+    """
+    guard = {} if if_deadline is None else {"deadline": if_deadline}
+    moved = Stay.objects.filter(pk=stay.pk, status=Stay.Status.ACTIVE, **guard).update(
         status=status, ended_at=ended_at
     )
     if not moved:
@@ -68,6 +84,7 @@ def stay_end(
     stay.status, stay.ended_at = status, ended_at
     space_release(stay.space)
     audit(actor=actor, action=STAY_ENDED[status], target=stay, space=stay.space_id, **data)
+    lock_credentials_for_stay_revoke(stay=stay, actor=actor)
     return True
 
 
@@ -85,17 +102,21 @@ def stays_finalize_expired(
         expired = expired.filter(space_id=space_id)
     if member_id is not None:
         expired = expired.filter(member_id=member_id)
-    done = 0
-    for stay in expired.select_related("space").order_by("deadline")[:limit]:
-        with transaction.atomic():
-            done += stay_end(
-                stay,
-                status=Stay.Status.FORCED_OUT,
-                ended_at=stay.deadline,
-                actor=None,
-                reason="deadline passed",
-            )
-    return done
+    stays = expired.select_related("space").order_by("deadline")[:limit]
+    return sum(_end_expired(stay) for stay in stays)
+
+
+def _end_expired(stay: Stay) -> bool:
+    """Force out a stay read as past its deadline, unless an extension has moved it since."""
+    with transaction.atomic():
+        return stay_end(
+            stay,
+            status=Stay.Status.FORCED_OUT,
+            ended_at=stay.deadline,
+            actor=None,
+            if_deadline=stay.deadline,
+            reason="deadline passed",
+        )
 
 
 class _SeatTaken(Exception):
@@ -178,6 +199,7 @@ def _check_in(
             stay=stay,
             reason=f"check-in {office.name} / {space.name}: {minutes} min",
         )
+        lock_credentials_for_stay_issue(stay=stay)
         availability_changed(space)
         audit(
             actor=member,
@@ -218,6 +240,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
     _require_running(stay, now)
+    member_cycle_roll(member=member)  # pay from the new cycle, never with expired tickets
     if now < stay.extension_opens_at:
         raise DomainError(
             "extension_not_open",
@@ -253,6 +276,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
             stay=stay,
             reason=f"extension {office.name} / {stay.space.name}: {minutes} min",
         )
+        lock_credentials_for_stay_extend(stay=stay, deadline=deadline)
         audit(
             actor=member,
             action=AuditAction.STAY_EXTEND,
@@ -269,9 +293,11 @@ def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
     """Open the stay's door (rule 7): own active stay, before the deadline, its space only."""
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
-    try:
-        _require_running(stay, now)
-    except DomainError:
+    command = None
+    if stay.status == Stay.Status.ACTIVE and now < stay.deadline:
+        _limit_unlock_rate(member, now)
+        command = unlock_command_record(member=member, stay=stay, now=now)
+    if command is None:
         with transaction.atomic():
             audit(
                 actor=member,
@@ -279,11 +305,24 @@ def stay_unlock(*, member: User, stay_id: int) -> tuple[str, Stay]:
                 target=stay,
                 reason="stay_not_active",
             )
-        raise
-    _limit_unlock_rate(member, now)
-    with transaction.atomic():
-        command = lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
+        stay.refresh_from_db(fields=["status", "deadline"])
+        raise DomainError("stay_not_active", status=stay.status, deadline=stay.deadline.isoformat())
     return unlock_outcome(lock_command_send(command)), stay
+
+
+def unlock_command_record(*, member: User, stay: Stay, now: datetime) -> LockCommand | None:
+    """Record the unlock under the stay's row lock, only while it is still running (None if not).
+
+    One-tap recovery reads a stay's commands under the same lock, so it either sees this one
+    (and refuses: it may reach the door) or has ended the stay before it exists.
+    """
+    with transaction.atomic():
+        running = Stay.objects.select_for_update().filter(
+            pk=stay.pk, status=Stay.Status.ACTIVE, deadline__gt=now
+        )
+        if not list(running.values_list("pk", flat=True)):
+            return None
+        return lock_command_create(member=member, space=stay.space, stay=stay, purpose="unlock")
 
 
 def _limit_unlock_rate(member: User, now: datetime) -> None:

@@ -10,14 +10,20 @@ class TroubleReport(models.Model):
         ENTRY_UNLOCK = "entry_unlock", _("The door would not open on entry")
         EXIT_UNLOCK = "exit_unlock", _("The door would not open on exit")
         OTHER = "other", _("Other")
+        LOCK_RELIABILITY = "lock_reliability", _("A door fails too often (raised by officepass)")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")
 
+    # None for a report officepass raises by itself (a door below its reliability threshold).
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trouble_reports"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trouble_reports",
     )
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
     stay = models.ForeignKey("stays.Stay", null=True, blank=True, on_delete=models.PROTECT)

@@ -9,7 +9,7 @@ from officepass.support.models import TroubleReport
 
 
 def access_trouble(*, user: User, report_id: int) -> TroubleReport:
-    report = TroubleReport.objects.select_related("office", "stay", "member")
+    report = TroubleReport.objects.select_related("office", "stay", "stay__office", "member")
     found = report.filter(pk=report_id).first()
     if found is None or not can_run_office(user, found.office.operator_id):
         raise DomainError("not_found")

@@ -17,8 +17,9 @@ from officepass.support.models import TroubleReport
 
 def _email_secretariat(report: TroubleReport) -> None:
     subject = f"[officepass] {report.kind} at {report.office.name} (report #{report.pk})"
+    member = report.member.email if report.member else "(raised by officepass)"
     body = (
-        f"Member: {report.member.email}\nOffice: {report.office.name} (#{report.office_id})\n"
+        f"Member: {member}\nOffice: {report.office.name} (#{report.office_id})\n"
         f"Help desk: {report.office.help_desk_phone}\nStay: {report.stay_id or '-'}\n"
         f"Kind: {report.kind}\n\n{report.message}\n"
     )
@@ -42,13 +43,18 @@ def trouble_report_create(
     message: str,
     diagnostics: dict[str, Any] | None = None,
 ) -> TroubleReport:
-    if kind not in TroubleReport.Kind.values or not message.strip():
+    member_kinds = set(TroubleReport.Kind.values) - {TroubleReport.Kind.LOCK_RELIABILITY}
+    if kind not in member_kinds or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
     office = Office.objects.filter(pk=office_id).first()
+    if office is None:
+        raise DomainError("invalid_input", field="office_id")
     # Support sits below stays: it reads the member's stay through the relation, no import.
-    stay = member.stays.filter(pk=stay_id).first() if stay_id else None
-    if office is None or (stay_id and stay is None):
-        raise DomainError("invalid_input", field="office_id" if office is None else "stay_id")
+    # A report naming a stay names that stay's office: the office decides which operator's
+    # staff see the report, and with it the stay and its lock commands.
+    stay = member.stays.filter(pk=stay_id, office=office).first() if stay_id else None
+    if stay_id and stay is None:
+        raise DomainError("invalid_input", field="stay_id")
     with transaction.atomic():
         report = TroubleReport.objects.create(
             member=member,
@@ -68,6 +74,30 @@ def trouble_report_create(
             stay=stay_id,
         )
         transaction.on_commit(lambda: _email_secretariat(report))
+    return report
+
+
+def trouble_report_raise(
+    *, office_id: int, kind: str, message: str, diagnostics: dict[str, Any]
+) -> TroubleReport:
+    """A report officepass raises by itself (no member), audited and e-mailed like the rest.
+    Call inside a transaction."""
+    report = TroubleReport.objects.create(
+        member=None,
+        office_id=office_id,
+        kind=kind,
+        message=message,
+        diagnostics=diagnostics,
+        created_at=clock.now(),
+    )
+    audit(
+        actor=None,
+        action=AuditAction.TROUBLE_REPORT_CREATE,
+        target=report,
+        kind=kind,
+        office=office_id,
+    )
+    transaction.on_commit(lambda: _email_secretariat(report))
     return report
 
 

@@ -4,6 +4,7 @@ import calendar
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from officepass.accounts.models import User
 from officepass.core import clock
@@ -12,60 +13,48 @@ from officepass.tickets.models import LedgerEntry, TicketAccount
 from officepass.tickets.services import _move, ticket_account_ensure
 
 
-def add_month(at: datetime) -> datetime:
-    """The same local day and time next month, clamped to the month's last day.
-
-    Cycles are reckoned on the network's own calendar (core.clock, NETWORK_TIME_ZONE):
-    1 Dec 00:00 in Tokyo is followed by 1 Jan 00:00 in Tokyo, whatever that is in UTC.
+def add_month(at: datetime, *, day: int | None = None) -> datetime:
+    """`day` (default: `at`'s own) of the next month at the same local time, clamped to the
+    month's last day. Cycles are reckoned on the network's calendar (core.clock): 1 Dec 00:00
+    in Tokyo is followed by 1 Jan 00:00 in Tokyo, whatever that is in UTC.
     """
     local = at.astimezone(clock.network_zone())
-    following = clock.next_month_start(local)
-    day = min(local.day, calendar.monthrange(following.year, following.month)[1])
-    return local.replace(year=following.year, month=following.month, day=day).astimezone(at.tzinfo)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(day or local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None, year=year, month=month, day=day)
+    return timezone.make_aware(naive, clock.network_zone()).astimezone(at.tzinfo)
+
+
+def cycle_next_end(*, member: User, old_end: datetime, now: datetime) -> tuple[datetime, int]:
+    """The first end after `now` on the member's anchor day, and that day (issue 12 item 11c:
+    without the anchor, a cycle ending on the 31st would end on the 28th from February on)."""
+    anchor = member.cycle_anchor_day or old_end.astimezone(clock.network_zone()).day
+    end = old_end
+    while end <= now:
+        end = add_month(end, day=anchor)
+    return end, anchor
 
 
 def member_cycle_roll(*, member: User) -> bool:
     """Close the member's finished cycle and open the next one; False if someone else did.
 
     Safe with several workers: the cycle end moves with a guarded UPDATE, and the ledger
-    entries carry idempotency keys made from the member and the closed cycle's end.
+    entries carry idempotency keys made from the member and the closed cycle's end. Every
+    ledger movement at "now" calls this first, so nothing is debited from a finished cycle.
     """
     now = clock.now()
     old_end = member.cycle_ends_at
     if old_end is None or old_end > now:
         return False
-    new_end = old_end
-    while new_end <= now:
-        new_end = add_month(new_end)
+    new_end, anchor = cycle_next_end(member=member, old_end=old_end, now=now)
     with transaction.atomic():
         moved = User.objects.filter(pk=member.pk, cycle_ends_at=old_end).update(
-            cycle_ends_at=new_end
+            cycle_ends_at=new_end, cycle_anchor_day=anchor
         )
         if not moved:
             return False
-        ticket_account_ensure(member=member)
-        account = TicketAccount.objects.select_for_update().get(member_id=member.pk)
-        stamp = f"{member.pk}:{old_end.isoformat()}"
-        if not account.postpaid and account.balance > 0:
-            _move(
-                member=member,
-                kind=LedgerEntry.Kind.EXPIRE,
-                tickets=-account.balance,
-                reason="cycle ended: unused tickets expire",
-                key=f"expire:{stamp}",
-                at=old_end,
-            )
-        plan = member.plan
-        if plan and not plan.postpaid and plan.tickets_per_cycle > 0:
-            _move(
-                member=member,
-                kind=LedgerEntry.Kind.GRANT,
-                tickets=plan.tickets_per_cycle,
-                reason=f"monthly grant: {plan.name}",
-                key=f"grant:{stamp}",
-                at=old_end,
-            )
-        member.cycle_ends_at = new_end
+        _expire_and_grant(member, old_end)
+        member.cycle_ends_at, member.cycle_anchor_day = new_end, anchor
         audit(
             actor=None,
             action=AuditAction.MEMBER_CYCLE_ROLLED,
@@ -74,6 +63,32 @@ def member_cycle_roll(*, member: User) -> bool:
             next_end=new_end.isoformat(),
         )
     return True
+
+
+def _expire_and_grant(member: User, old_end: datetime) -> None:
+    """At the closed cycle's end: the rest expires (no carry-over), the plan's tickets come."""
+    ticket_account_ensure(member=member)
+    account = TicketAccount.objects.select_for_update().get(member_id=member.pk)
+    stamp = f"{member.pk}:{old_end.isoformat()}"
+    if not account.postpaid and account.balance > 0:
+        _move(
+            member=member,
+            kind=LedgerEntry.Kind.EXPIRE,
+            tickets=-account.balance,
+            reason="cycle ended: unused tickets expire",
+            key=f"expire:{stamp}",
+            at=old_end,
+        )
+    plan = member.plan
+    if plan and not plan.postpaid and plan.tickets_per_cycle > 0:
+        _move(
+            member=member,
+            kind=LedgerEntry.Kind.GRANT,
+            tickets=plan.tickets_per_cycle,
+            reason=f"monthly grant: {plan.name}",
+            key=f"grant:{stamp}",
+            at=old_end,
+        )
 
 
 def cycles_roll_due(*, limit: int = 500) -> int:

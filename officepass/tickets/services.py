@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from officepass.accounts.models import Plan, User
 from officepass.core import clock
@@ -51,6 +52,8 @@ def _move(
     at: datetime | None = None,
 ) -> LedgerEntry:
     """Move tickets on the balance and write the ledger entry (inside the caller's transaction)."""
+    if at is None:
+        _roll_finished_cycle(member)
     balance = _apply(member.pk, tickets)
     if balance is None:
         account = ticket_account_ensure(member=member)
@@ -68,6 +71,17 @@ def _move(
         created_by=actor,
         idempotency_key=key,
     )
+
+
+def _roll_finished_cycle(member: User) -> None:
+    """A movement "now" after the member's cycle ended, before the worker rolled it, first
+    closes that cycle in the same transaction: nothing is paid with expired tickets, nothing
+    bought or refunded then expires with the old cycle, and the ledger's balances stay in
+    time order (issue 12 item 11b)."""
+    if member.cycle_ends_at is not None and member.cycle_ends_at <= clock.now():
+        from officepass.tickets.cycles import member_cycle_roll  # cycles builds on this module
+
+        member_cycle_roll(member=member)
 
 
 def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> LedgerEntry:
@@ -111,10 +125,11 @@ def _move_audited(
     return entry
 
 
-def ticket_refund(
-    *, actor: User, member: User, tickets: int, reason: str, stay: Any = None
-) -> LedgerEntry:
-    """Give tickets back in special circumstances (rule 14): a new entry with a reason."""
+def ticket_refund(*, actor: User, member: User, tickets: int, reason: str) -> LedgerEntry:
+    """Give tickets back in special circumstances (rule 14), not for a stay: a goodwill entry.
+
+    A stay's tickets come back only through `ticket_refund_for_stay`, which caps them.
+    """
     if tickets <= 0 or not reason.strip():
         raise DomainError("invalid_input", tickets=tickets)
     return _move_audited(
@@ -124,8 +139,57 @@ def ticket_refund(
         kind=LedgerEntry.Kind.REFUND,
         tickets=tickets,
         reason=reason.strip(),
-        stay=stay,
     )
+
+
+def _stay_model() -> Any:
+    """The stay model the ledger points at (tickets sits below stays and does not import it)."""
+    return LedgerEntry._meta.get_field("stay").related_model
+
+
+def _claim_refund(stay_id: int, tickets: int | None) -> int:
+    """Lock the stay's row and count `tickets` more as refunded (None: all that remain).
+
+    Returns how many were claimed; more than the stay consumed net of earlier refunds is
+    `refund_exceeds_consumption`. The row lock serializes every refund (and extension) of the
+    stay, and `CHECK (tickets_refunded <= tickets_consumed)` backs the cap in the database.
+    """
+    stays = _stay_model().objects
+    locked = stays.select_for_update().filter(pk=stay_id)
+    consumed, refunded = locked.values_list("tickets_consumed", "tickets_refunded").get()
+    refundable = consumed - refunded
+    claim = refundable if tickets is None else tickets
+    if claim > refundable:
+        raise DomainError("refund_exceeds_consumption", refundable=refundable, asked=claim)
+    if claim:
+        stays.filter(pk=stay_id).update(tickets_refunded=F("tickets_refunded") + claim)
+    return int(claim)
+
+
+def ticket_refund_for_stay(
+    *, actor: User, stay: Any, tickets: int | None, reason: str
+) -> LedgerEntry | None:
+    """Give back tickets a stay consumed (rule 14, one-tap recovery): the one way to do it.
+
+    Never more than the stay consumed less what was refunded before, however many staff
+    sessions or recoveries ask at once. `tickets=None` refunds all that remain (None is
+    returned when nothing remains); a number above that is `refund_exceeds_consumption`.
+    """
+    if (tickets is not None and tickets <= 0) or not reason.strip():
+        raise DomainError("invalid_input", field="tickets" if reason.strip() else "reason")
+    with transaction.atomic():
+        claimed = _claim_refund(stay.pk, tickets)
+        if not claimed:
+            return None
+        return _move_audited(
+            action=AuditAction.TICKET_REFUND,
+            actor=actor,
+            member=stay.member,
+            kind=LedgerEntry.Kind.REFUND,
+            tickets=claimed,
+            reason=reason.strip(),
+            stay=stay,
+        )
 
 
 def ticket_grant(

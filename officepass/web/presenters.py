@@ -1,17 +1,20 @@
 """What the member's screens show, computed from the services' and selectors' rules."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from officepass.accounts.models import User
+from officepass.core import clock
 from officepass.core.errors import ERRORS, DomainError
+from officepass.offices import hours
 from officepass.offices.models import Office, Space
-from officepass.offices.selectors import nearby_free, office_search, symbol
+from officepass.offices.selectors import nearby_free, office_open_state, office_search, symbol
 from officepass.stays import rules
 from officepass.stays.models import Stay
 from officepass.tickets.shapes import tickets_summary
@@ -92,14 +95,52 @@ def extension_minutes(stay: Stay, now: datetime) -> list[int]:
     return allowed
 
 
+def _wall_clock(office: Office, at: datetime, now: datetime) -> str:
+    """`at` as the office's wall clock shows it; with the date when it is not within a day."""
+    local = at.astimezone(ZoneInfo(office.timezone))
+    return local.strftime("%H:%M" if at - now < timedelta(hours=24) else "%m/%d %H:%M")
+
+
+def open_info(office: Office) -> dict[str, Any]:
+    """Open now or not, with the times the member needs ("閉店中 · 08:00から")."""
+    now = clock.now()
+    state = office_open_state(office, now)
+    reopens = state.opens_at
+    if state.open_now and state.closes_at is not None:
+        reopens = hours.next_opening(
+            office.opening_hours, office.closed_dates, office.timezone, state.closes_at
+        )
+    opens = _wall_clock(office, reopens, now) if reopens else None
+    if state.open_now:
+        text = ""
+    elif opens:
+        text = _("Closed · opens at %(time)s") % {"time": opens}
+    else:
+        text = _("Closed")
+    return {
+        "open_now": state.open_now,
+        "closes": _wall_clock(office, state.closes_at, now) if state.closes_at else None,
+        "opens": opens,
+        "closed_text": text,
+    }
+
+
+# Refusals met at the door during a stay: the answer is the office's help desk.
+HELP_DESK_CODES = frozenset({"too_many_attempts", "stay_not_active", "unlock_first"})
+
+
 def refusal(code: str, *, office: Office, seat_type: str, **extra: Any) -> dict[str, Any]:
     """An error the member can act on: the API's code and message, plus nearby free offices."""
     nearby = extra.get("nearby")
-    if nearby is None:
+    if code in HELP_DESK_CODES:
+        nearby = []  # the member is at this office's door: another office does not help
+    elif nearby is None:
         nearby = nearby_free(office=office, seat_type=seat_type)
     return {
         "code": code,
+        "at_door": code in HELP_DESK_CODES,
         "message": str(ERRORS[code][1]),
+        "hours": open_info(office),
         "nearby": nearby,
         "help_desk_phone": extra.get("help_desk_phone") or office.help_desk_phone,
         "lock_error": extra.get("lock_error"),
@@ -116,7 +157,13 @@ def space_rows(spaces: list[Space]) -> list[dict[str, Any]]:
 
 def office_rows(found: list[tuple[Office, float | None]]) -> list[dict[str, Any]]:
     return [
-        {"office": o, "distance_m": d, "spaces": space_rows(list(o.spaces.all()))} for o, d in found
+        {
+            "office": o,
+            "distance_m": d,
+            "spaces": space_rows(list(o.spaces.all())),
+            "hours": open_info(o),
+        }
+        for o, d in found
     ]
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("stays/<id:stay_id>/extend", stay.extend, name="extend"),
     path("stays/<id:stay_id>/checkout", stay.checkout, name="checkout"),
     path("stays/<id:stay_id>/recover", stay.recover, name="recover"),
+    path("stays/<id:stay_id>/backup-pin", stay.backup_pin, name="backup_pin"),
     path("trouble", trouble.trouble, name="trouble"),
     path("tickets", pages.tickets, name="tickets"),
     path("history", pages.history, name="history"),

@@ -34,9 +34,9 @@ def test_a_shown_code_works_in_its_window_and_the_next_then_never(rotating):
         clock.shift(timedelta(seconds=59))
         assert space_for_code(code) == rotating
         clock.shift(timedelta(seconds=1))
-        assert refused(code) == "invalid_code"
+        assert refused(code) == "code_expired"  # genuine but old: "scan again"
         clock.shift(timedelta(days=3))
-        assert refused(code) == "invalid_code"
+        assert refused(code) == "code_expired"
 
 
 def test_a_code_from_the_future_is_refused(rotating):
@@ -99,4 +99,4 @@ def test_the_code_on_the_display_scans_and_dies_after_its_windows(
         code = done.stdout.strip().rsplit("/c/", 1)[1]
         assert space_for_code(code) == rotating
         clock.shift(timedelta(seconds=60))
-        assert refused(code) == "invalid_code"
+        assert refused(code) == "code_expired"

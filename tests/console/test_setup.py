@@ -100,3 +100,16 @@ def test_staff_assign_a_lock_and_a_secret_in_the_settings_is_refused(client, wor
     world.space.refresh_from_db()
     assert world.space.lock_settings == {"mode": "offline"}
     assert AuditEntry.objects.filter(action="lock.configured").count() == 1
+
+
+def test_an_office_opening_at_24_00_is_refused_with_its_code(client, world):
+    client.force_login(world.staff)
+    days = ", ".join(f'"{d}": ["24:00", "08:00"]' for d in hours.DAYS)
+    bad = office_form(world.office, opening_hours="{" + days + "}", unit_minutes=30)
+    response = client.post(f"/console/offices/{world.office.pk}/", bad, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()["opening_hours"]
+    assert [e.code for e in errors] == ["invalid_opening_hours"]
+    assert "24:00" in errors[0].message
+    world.office.refresh_from_db()
+    assert world.office.unit_minutes == 120

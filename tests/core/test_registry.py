@@ -4,12 +4,22 @@ from officepass.core import registry
 
 
 def test_each_app_registers_its_reconcile_checks_with_core():
-    assert set(registry.CHECKS) == {"seats", "stays", "ledger"}
+    assert set(registry.CHECKS) == {
+        "seats",
+        "stays",
+        "refunds",
+        "ledger",
+        "postpaid",
+        "lock_commands",
+    }
 
 
 def test_each_app_registers_its_worker_tasks_with_core():
     assert set(registry.TASKS) == {
         "forced_out",
+        "lock_credentials",
+        "lock_reliability_reports",
+        "lock_commands_settled",
         "reminders",
         "pruned",
         "cycles",

@@ -51,3 +51,40 @@ def test_it_rejects_unusable_hours(bad):
 def test_it_rejects_an_unknown_time_zone():
     with pytest.raises(ValueError):
         hours.validate(NIGHT_CLOSED, [], "Mars/Olympus")
+
+
+@pytest.mark.parametrize(
+    ("span", "reason"),
+    [
+        (["24:00", "08:00"], "opens_at_24"),  # was taken as a 32-hour window
+        (["24:00", "24:00"], "opens_at_24"),
+        (["08:00", "24:01"], "time"),
+        (["8:00", "22:00"], "time"),
+        (["08:00", "22:00:00"], "time"),
+        (["-1:00", "08:00"], "time"),
+        ([800, 2200], "time"),
+        (["00:00", "00:00"], "same"),
+    ],
+)
+def test_it_refuses_hours_outside_the_day_with_a_stable_code(span, reason):
+    with pytest.raises(hours.HoursError) as error:
+        hours.validate({**NIGHT_CLOSED, "wed": span}, [], "Asia/Tokyo")
+    assert (error.value.code, error.value.reason, error.value.day) == (
+        "invalid_opening_hours",
+        reason,
+        "wed",
+    )
+    assert str(error.value).startswith("wed: ")
+
+
+@pytest.mark.parametrize(
+    "span", [["00:00", "24:00"], ["08:00", "24:00"], ["18:00", "00:00"], ["22:00", "08:00"]]
+)
+def test_it_accepts_24_00_as_a_close_and_overnight_spans(span):
+    hours.validate({**NIGHT_CLOSED, "wed": span}, [], "Asia/Tokyo")
+
+
+def test_bad_closed_dates_are_refused_with_the_same_code():
+    with pytest.raises(hours.HoursError) as error:
+        hours.validate(NIGHT_CLOSED, ["2026-02-30"], "Asia/Tokyo")
+    assert (error.value.code, error.value.reason) == ("invalid_opening_hours", "closed_dates")

@@ -77,6 +77,7 @@ class MemberModel:
     grant_per_cycle: int
     postpaid: bool
     extensions_need_tickets: bool
+    anchor_day: int | None = None  # the day of the month its cycles end on
     commands: list[datetime] = field(default_factory=list)  # lock commands it created
 
 

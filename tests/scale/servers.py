@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("SCALE_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/9")
-DB_NAME = os.environ.get("SCALE_DB_NAME", "h_scale_twoproc")
+# One database per test process: another checkout running these tests on the same server at
+# the same time must not have its database dropped under it.
+DB_NAME = os.environ.get("SCALE_DB_NAME", f"h_scale_twoproc_{os.getpid()}")
 
 
 def missing_services() -> str | None:
@@ -42,6 +44,11 @@ def recreate_database() -> str:
     return f"{PG_SERVER}/{DB_NAME}"
 
 
+def drop_database() -> None:
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -58,7 +65,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+def manage(env: dict[str, str], *args: str, timeout: float = 1200) -> str:
     done = subprocess.run(  # noqa: S603
         [str(BIN / "python"), "manage.py", *args],
         cwd=ROOT,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import socket
 import threading
@@ -18,9 +19,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.ports import free_port
 from tests.scale import servers
 
-PORT_A, PORT_B = 8410, 8411
+
+def _free_pair(ports: range) -> tuple[int, int]:
+    """Two free neighbouring ports, starting from a place of this process's own, so that two
+    checkouts running this module at once on one machine do not meet on the same servers."""
+    pairs = list(ports)
+    offset = os.getpid() % len(pairs)
+    for port in pairs[offset:] + pairs[:offset]:
+        if free_port(range(port, port + 2)) == port and free_port(range(port + 1, port + 2)):
+            return port, port + 1
+    return pairs[0], pairs[0] + 1
+
+
+PORT_A, PORT_B = _free_pair(range(8340, 8400, 2))
 A, B = f"http://127.0.0.1:{PORT_A}", f"http://127.0.0.1:{PORT_B}"
 
 why = servers.missing_services()
@@ -77,6 +91,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     finally:
         for proc in procs:
             servers.stop(proc)
+        servers.drop_database()
 
 
 def open_stream(port: int, path: str) -> socket.socket:

@@ -98,7 +98,7 @@ def test_recovery_is_refused_once_the_door_has_opened() -> None:
     stay_unlock(member=stay.member, stay_id=stay.pk)
     with pytest.raises(DomainError) as error:
         stay_recover_failed_entry(member=stay.member, stay_id=stay.pk)
-    assert error.value.code == "recovery_not_available"
+    assert error.value.code == "recovery_needs_help_desk"
     assert Stay.objects.get().status == "active"
 
 

@@ -32,7 +32,8 @@ def test_a_cycle_end_expires_unused_tickets_and_grants_the_plans_tickets():
     member = f.member(tickets=4, plan_=f.plan("individual-20", tickets_per_cycle=20))
     member.cycle_ends_at = CYCLE_END
     member.save(update_fields=["cycle_ends_at"])
-    ticket_purchase_pack(actor=None, member=member)
+    with time_machine.travel(CYCLE_END - timedelta(hours=1), tick=False):
+        ticket_purchase_pack(actor=None, member=member)  # bought within the cycle
     assert balance(member) == 9
     with time_machine.travel(CYCLE_END - timedelta(seconds=1), tick=False):
         assert cycles_roll_due() == 0

@@ -196,6 +196,7 @@ def test_checkout_frees_the_seat_and_shows_the_guides_symbol(client, member):
         stay = _stay(member)
         html = page(client, f"/stays/{stay.pk}/checkout")
         assert 'id="unlock-button"' in html and 'id="checkout-confirm"' in html
+        client.post(f"/stays/{stay.pk}/unlock", {"then": "checkout"})  # the guide's step 1
         html = client.post(f"/stays/{stay.pk}/checkout").content.decode()
         assert "チェックアウト完了" in html and "○" in html
         stay.refresh_from_db()

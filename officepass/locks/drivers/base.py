@@ -1,5 +1,8 @@
 """The interface every door-lock driver implements (one folder per driver: drivers/<name>/).
 
+Two shapes: *command* locks open on `unlock`; *credential* locks (Capability.CREDENTIALS) also
+issue a time-boxed credential for a stay's window (`credential_issue` / `_update` / `_revoke`).
+
 A driver opens one door once per request id, never after `not_after`, and reports what it
 knows: `confirmed` (the device said unlocked), `accepted` (a vendor took the command) or
 `unknown` (sent, no answer in time). It raises `LockError` only when the unlock provably did
@@ -14,6 +17,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import cache
+
 
 class Outcome(enum.StrEnum):
     CONFIRMED = "confirmed"  # the device reported unlocked
@@ -26,6 +31,7 @@ class Capability(enum.StrEnum):
     REPORTS_HEALTH = "reports_health"  # pushes or answers online/offline
     STATUS_QUERY = "status_query"  # can be asked for its state on demand
     PUSH_EVENTS = "push_events"  # sends events we take in (MQTT state, webhooks)
+    CREDENTIALS = "credentials"  # issues time-boxed credentials (PINs, access-key URLs)
 
 
 class ErrorCode(enum.StrEnum):
@@ -36,6 +42,8 @@ class ErrorCode(enum.StrEnum):
     VENDOR_ERROR = "vendor_error"
     EXPIRED = "expired"  # not sent before not_after
     TIMEOUT_AFTER_SEND = "timeout_after_send"  # may have arrived: never re-send
+    UNSUPPORTED = "unsupported"  # the driver cannot do this (e.g. credentials on a command lock)
+    NOT_ISSUED = "not_issued"  # a revoke or update before the vendor named the credential
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,28 @@ class UnlockResult:
 class LockStatus:
     online: bool
     state: str = "unknown"  # locked, unlocked, jammed, unknown
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CredentialWindow:
+    """What a credential lets in: one stay's window. `label` names the stay, never a person."""
+
+    starts_at: datetime
+    ends_at: datetime
+    pin: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CredentialResult:
+    """What the vendor said about a credential call. `ref` is the vendor's id for it (kept even
+    when the outcome is `unknown`, so a revoke can still find it); `pin` / `url` what it gave."""
+
+    outcome: Outcome
+    ref: str = ""
+    pin: str = ""
+    url: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,3 +116,31 @@ class LockDriver(abc.ABC):
     def status(self) -> LockStatus:
         """The lock's state, if the driver can tell; by default only its health."""
         return LockStatus(online=self.is_online())
+
+    def cached_online(self, key: str) -> bool:
+        """`status().online`, kept `health_ttl` seconds (60) in the shared cache under `key`, so
+        check-ins don't each spend a cloud call."""
+        online = cache.get(key)
+        if online is None:
+            online = self.status().online
+            cache.set(key, online, timeout=int(self.settings.get("health_ttl", 60)))
+        return bool(online)
+
+    # -- credentials: only drivers with Capability.CREDENTIALS override these -----------------
+
+    def supports_credentials(self) -> bool:
+        return Capability.CREDENTIALS in self.capabilities
+
+    def credential_issue(self, *, request_id: UUID, window: CredentialWindow) -> CredentialResult:
+        """Create a credential valid only in `window`. Sent at most once per request id."""
+        raise LockError(ErrorCode.UNSUPPORTED, f"{self.name} issues no credentials")
+
+    def credential_update(
+        self, *, request_id: UUID, ref: str, window: CredentialWindow
+    ) -> CredentialResult:
+        """Move the credential's window (an extension). Sent at most once per request id."""
+        raise LockError(ErrorCode.UNSUPPORTED, f"{self.name} issues no credentials")
+
+    def credential_revoke(self, *, request_id: UUID, ref: str) -> CredentialResult:
+        """Remove the credential. Idempotent by `ref`: a credential already gone is confirmed."""
+        raise LockError(ErrorCode.UNSUPPORTED, f"{self.name} issues no credentials")

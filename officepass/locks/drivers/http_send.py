@@ -14,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from django.core.cache import cache
 
 from officepass.core import clock
 from officepass.locks.drivers.base import LockError, Outcome, UnlockResult
+from officepass.locks.drivers.shared_cache import cache_add, cache_delete
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ class SendOnce:
 
     The cache claim (an atomic `add`) stops a second process from sending a command another one
     already sent when the cache is shared (Redis in production). A failure that provably never
-    left us releases the claim so the command may be tried again.
+    left us releases the claim so the command may be tried again. With the cache down the
+    command is sent: `lock_command_send` has already claimed it in the database.
     """
 
     def __init__(self) -> None:
@@ -97,14 +98,15 @@ class SendOnce:
         if request_id in self._memo:
             return self._replay(self._memo[request_id])
         key = f"locks:sent:{request_id}"
-        if not cache.add(key, 1, timeout=CLAIM_SECONDS):
+        # None: the cache is down; the database's attempted_at claim still sends it once.
+        if cache_add(key, 1, timeout=CLAIM_SECONDS) is False:
             log.warning("unlock %s already sent by another worker: not re-sent", request_id)
             return UnlockResult(Outcome.UNKNOWN, {"duplicate": True})
         try:
             result = send()
         except LockError as exc:
             if exc.retryable:
-                cache.delete(key)
+                cache_delete(key)
             else:
                 self._remember(request_id, exc)
             raise

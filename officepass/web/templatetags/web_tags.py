@@ -1,5 +1,9 @@
+from datetime import datetime
+
 from django import template
 from django.utils.translation import gettext as _
+
+from officepass.core import clock
 
 register = template.Library()
 
@@ -17,3 +21,15 @@ def distance(metres: float | None) -> str:
 @register.filter
 def tickets(count: int) -> str:
     return _("%(n)d tickets") % {"n": count} if count != 1 else _("1 ticket")
+
+
+@register.filter
+def epoch_ms(value: datetime) -> int:
+    """Milliseconds since the epoch, for the scripts' clocks."""
+    return int(value.timestamp() * 1000)
+
+
+@register.simple_tag
+def rendered_ms() -> int:
+    """The server's clock as this page is drawn (the countdown measures the phone's drift)."""
+    return epoch_ms(clock.now())

@@ -55,6 +55,10 @@ def signin(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             user_signed_in(user=user)
+            # A language chosen on the sign-in page (kept in the cookie) is the member's choice.
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if chosen in SUPPORTED:
+                member_language_set(member=user, language=chosen)
             translation.activate(user.language)
             return remember_language(HttpResponseRedirect(next_url), user.language)
     context = {"error": error, "email": email, "next": next_url}

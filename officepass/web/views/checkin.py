@@ -48,6 +48,7 @@ def _checkin_context(request: HttpRequest, space: Space, code: str) -> dict[str,
         "code": code,
         "wallet": wallet,
         "avail": presenters.availability(space.remaining),
+        "open": presenters.open_info(office),
         "unit_label": presenters.minutes_label(office.unit_minutes),
         "refusal": None,
         "options": [],
@@ -63,7 +64,11 @@ def _checkin_context(request: HttpRequest, space: Space, code: str) -> dict[str,
         return context
     options = presenters.priced(minutes, office.unit_minutes, wallet)
     context["options"] = options
-    if space.remaining == 0:
+    if not options:  # less than one step before closing: say so, never a blank page
+        context["refusal"] = presenters.refusal(
+            "office_closing_soon", office=office, seat_type=space.seat_type
+        )
+    elif space.remaining == 0:
         context["refusal"] = presenters.refusal(
             "space_full", office=office, seat_type=space.seat_type
         )

@@ -90,7 +90,9 @@ def _map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "lat": r["office"].lat,
             "lng": r["office"].lng,
             "url": f"/offices/{r['office'].pk}",
-            "spaces": [f"{s['space'].name} {s['symbol']} {s['text']}" for s in r["spaces"]],
+            "spaces": [f"{s['space'].name} {s['symbol']} {s['text']}" for s in r["spaces"]]
+            if r["hours"]["open_now"]
+            else [r["hours"]["closed_text"]],
         }
         for r in rows
     ]
@@ -137,6 +139,7 @@ def office_context(office_id: int) -> dict[str, Any]:
         "office": office,
         "spaces": presenters.space_rows(list(office.spaces.all())),
         "hours": opening_hours_out(office),
+        "open": presenters.open_info(office),
         "unit_label": presenters.minutes_label(office.unit_minutes),
         "max_label": presenters.minutes_label(office.max_stay_minutes),
         "allowed": [(RULE_ICONS.get(k, "✔️"), label(k)) for k in office.rules_allowed],

@@ -18,9 +18,17 @@ from django.views.decorators.http import require_POST
 
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.locks.credentials import (
+    DEVICE,
+    SCREEN,
+    backup_pin_valid_until,
+    lock_credential_backup_pin,
+    stay_backup_pin_ready,
+    stay_last_unlock_failed,
+)
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
-from officepass.stays.selectors import stay_current
+from officepass.stays.selectors import stay_current, stay_door_opened_recently
 from officepass.stays.services import access_own_stay, stay_checkout, stay_extend, stay_unlock
 from officepass.stays.shapes import stay_out
 from officepass.web import presenters
@@ -49,14 +57,36 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
         "seconds_to_extension": max(int((stay.extension_opens_at - now).total_seconds()), 0),
         "extensions": [],
         "refusal": None,
+        # Staff force a checkout before the deadline; the deadline's own end is at it.
+        "ended_by_staff": stay.status == Stay.Status.FORCED_OUT
+        and stay.ended_at is not None
+        and stay.ended_at < stay.deadline,
         **office_context(stay.office_id),
     }
+    context.update(_backup_pin_context(request, stay, data["status"]))
     if data["can_extend"]:
         minutes = presenters.extension_minutes(stay, now)
         context["extensions"] = presenters.priced(minutes, stay.office.unit_minutes, wallet)
         context["extend_affordable"] = any(o["affordable"] for o in context["extensions"])
     context.update(extra)
     return context
+
+
+def _backup_pin_context(request: HttpRequest, stay: Stay, status: str) -> dict[str, Any]:
+    """On a credential lock the phone keeps the stay's PIN for the offline page (audited once);
+    the screen offers it after the app failed to unlock."""
+    if status != "active" or not stay_backup_pin_ready(stay):
+        return {}
+    try:
+        kept = lock_credential_backup_pin(member=member_of(request), stay_id=stay.pk, to=DEVICE)
+    except DomainError:
+        return {}
+    until = timezone.localtime(backup_pin_valid_until(kept), ZoneInfo(stay.office.timezone))
+    return {
+        "kept_pin": kept.pin,
+        "pin_until": until.strftime("%H:%M"),
+        "unlock_failed": stay_last_unlock_failed(stay),
+    }
 
 
 def _own(request: HttpRequest, stay_id: int) -> Stay:
@@ -146,10 +176,13 @@ def checkout(request: HttpRequest, stay_id: int) -> HttpResponse:
         stay = _own(request, stay_id)
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
+    unlocked = stay_door_opened_recently(stay)
     if request.method != "POST":
-        context = _stay_context(request, stay, unlocked=request.GET.get("unlocked") == "1")
+        context = _stay_context(request, stay, unlocked=unlocked)
         return render(request, "web/checkout.html", context)
     try:
+        if not (unlocked or request.POST.get("outside") == "1"):
+            raise DomainError("unlock_first")  # checking out first would lock the member in
         stay, _command = stay_checkout(member=member_of(request), stay_id=stay.pk, unlock=False)
     except DomainError as exc:
         return _refused(request, stay, exc, "web/checkout.html")
@@ -178,3 +211,15 @@ def recover(request: HttpRequest, stay_id: int) -> HttpResponse:
         "wallet": presenters.wallet_of(member_of(request)),
     }
     return render(request, "web/recovered.html", context)
+
+
+@login_required
+@require_POST
+def backup_pin(request: HttpRequest, stay_id: int) -> HttpResponse:
+    """Show the stay's backup PIN (audited): the app could not open the door."""
+    try:
+        lock_credential_backup_pin(member=member_of(request), stay_id=stay_id, to=SCREEN)
+    except DomainError as exc:
+        return _refused_by_service(request, stay_id, exc, "web/stay.html")
+    stay = _own(request, stay_id)
+    return render(request, "web/stay.html", _stay_context(request, stay, show_pin=True))

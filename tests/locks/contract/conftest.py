@@ -1,4 +1,4 @@
-"""One adapter per lock driver, so the same contract tests run against all four.
+"""One adapter per lock driver, so the same contract tests run against all of them.
 
 An adapter knows how to configure a Space for its driver (secrets through ``secret_env`` and
 the environment, never in the settings), how to make the door answer normally, take the
@@ -7,13 +7,15 @@ reached the door or the vendor for a request id:
 
 - simulator: the driver's in-memory memo of acted-on request ids, wrapped to count writes;
 - mqtt: one `manage.py lock_device` subprocess per device mode, shared by the whole module,
-  counting its ``received <request id>`` lines (skipped when the broker is unreachable);
-- switchbot / webhook: the local fakes from tests/locks, counting their calls.
+  counting its ``received <request id>`` lines once a fence has come back through every device
+  (skipped when the broker is unreachable);
+- switchbot / webhook: the local fakes from tests/locks, counting their calls;
+- remotelock / sesame / akerun: the local fake clouds from tests/locks/<driver>, counting
+  unlock calls.
 """
 
 import base64
 import signal
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,16 +23,24 @@ from uuid import UUID
 
 import pytest
 
+from officepass.locks.drivers.akerun import tokens as akerun_tokens
 from officepass.locks.drivers.mqtt import connection as mqtt_connections
+from officepass.locks.drivers.mqtt.config import Broker
 from officepass.locks.drivers.simulator import driver as simulator_driver
 from officepass.locks.models import LockCommand
 from officepass.offices.models import Space
 from tests import factories
+from tests.locks.akerun import conftest as akerun_conf
+from tests.locks.akerun.fake_akerun import FakeAkerun
 from tests.locks.fake_controller import FakeController
 from tests.locks.fake_switchbot import FakeSwitchBot
-from tests.locks.mqtt.conftest import HOST, PORT, Device, _clear_retained, broker_reachable
+from tests.locks.mqtt.conftest import HOST, PORT, Device, _clear_retained, broker_reachable, fence
+from tests.locks.remotelock import conftest as remotelock_conf
+from tests.locks.remotelock.fake_remotelock import FakeRemoteLock
+from tests.locks.sesame import conftest as sesame_conf
+from tests.locks.sesame.fake_sesame import FakeSesame
 
-DRIVERS = ("simulator", "mqtt", "switchbot", "webhook")
+DRIVERS = ("simulator", "mqtt", "switchbot", "webhook", "remotelock", "sesame", "akerun")
 
 # What the door does with a command: act on it, take it and say nothing, or refuse it.
 OK, SILENT, REFUSE = "ok", "silent", "refuse"
@@ -43,9 +53,6 @@ SB_TOKEN = "sb-token-0e7c4a2d9f1b3e5a7c9d2f4b6a8c0e1d3f5a7b9c"
 SB_SECRET = "sb-secret-6d2f8a0c4e1b7d9f"
 WEBHOOK_KEY = base64.b64encode(b"contract-door-key-32-bytes-long!").decode()
 WEBHOOK_SECRET = "whsec_" + WEBHOOK_KEY
-
-# How long to wait before counting MQTT deliveries, so a late or repeated one would show.
-MQTT_SETTLE_SECONDS = 0.3
 
 
 class LockAdapter:
@@ -123,8 +130,8 @@ class MqttDevices:
         if not self.devices:
             run = uuid.uuid4().hex[:8]
             for name, mode in self.MODES.items():
-                # A later --max-seconds overrides the helper's 60 s default.
-                extra = ["--max-seconds", "300"]
+                # A later --max-seconds overrides the helper's default: the module may be slow.
+                extra = ["--max-seconds", "3600"]
                 self.devices[name] = Device(f"contract-{run}-{mode}", mode, "lock", extra)
             for device in self.devices.values():
                 assert device.wait_for("ready"), f"lock_device did not start: {device.lines}"
@@ -148,7 +155,12 @@ def mqtt_devices() -> Iterator[MqttDevices]:
 class MqttAdapter(LockAdapter):
     name = "mqtt"
     secrets = (MQTT_PASSWORD,)
-    CONFIRM_TIMEOUT = {OK: 1.0, SILENT: 0.5, REFUSE: 1.0}
+    # A door that answers ends the wait at once, so its bound is far above any answer time; a
+    # silent one is waited out, so its bound is only what the broker's PUBACK may take.
+    CONFIRM_TIMEOUT = {OK: 30.0, SILENT: 3.0, REFUSE: 30.0}
+    # Mosquitto here allows anonymous logins and ignores the credentials; the driver
+    # still carries them (Broker) on every connection it opens.
+    LOGIN = {"username": MQTT_USERNAME, "password": MQTT_PASSWORD}
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, devices: MqttDevices) -> None:
         super().__init__(monkeypatch)
@@ -160,13 +172,14 @@ class MqttAdapter(LockAdapter):
             "device_id": device.device_id,
             "confirm_timeout": self.CONFIRM_TIMEOUT[behaviour],
         }
-        # Mosquitto here allows anonymous logins and ignores the credentials; the driver
-        # still carries them (Broker) on every connection it opens.
-        secrets = {"username": MQTT_USERNAME, "password": MQTT_PASSWORD}
-        return self._space(lock_settings, secrets)
+        return self._space(lock_settings, self.LOGIN)
 
     def reached(self, request_id: UUID) -> int:
-        time.sleep(MQTT_SETTLE_SECONDS)
+        # A fence behind the driver's publishes (same login, same connection) through every
+        # device: whatever was sent for this request has been counted once they are back.
+        broker = Broker.from_settings(self.LOGIN)
+        for device in self.devices.devices.values():
+            fence(device, broker)
         line = f"received {request_id}"
         return sum(device.count(line) for device in self.devices.devices.values())
 
@@ -213,6 +226,77 @@ class WebhookAdapter(LockAdapter):
         return sum(1 for d in self.fake.deliveries if d.payload["request_id"] == str(request_id))
 
 
+class RemoteLockAdapter(LockAdapter):
+    name = "remotelock"
+    ok_status = LockCommand.Status.ACCEPTED  # the cloud takes the unlock; no door state
+    secrets = (remotelock_conf.CLIENT_SECRET,)
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeRemoteLock) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+
+    def space(self, behaviour: str = OK) -> Space:
+        self.fake.script = ["hang"] if behaviour == SILENT else []
+        self.fake.devices["lock-1"].jammed = behaviour == REFUSE
+        lock_settings = remotelock_conf.remotelock_settings(self.fake)
+        lock_settings.pop("secret_env")
+        secrets = {
+            "client_id": remotelock_conf.CLIENT_ID,
+            "client_secret": remotelock_conf.CLIENT_SECRET,
+        }
+        return self._space(lock_settings, secrets)
+
+    def reached(self, request_id: UUID) -> int:
+        return len(self.fake.api_calls("PUT", "/devices/lock-1/unlock"))
+
+
+class SesameAdapter(LockAdapter):
+    name = "sesame"
+    ok_status = LockCommand.Status.ACCEPTED
+    secrets = (sesame_conf.API_KEY, sesame_conf.SECRET)
+    MODES: dict[str, Any] = {OK: "ok", SILENT: "hang", REFUSE: 400}
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeSesame) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+
+    def space(self, behaviour: str = OK) -> Space:
+        self.fake.mode = self.MODES[behaviour]
+        lock_settings = {"device_uuid": sesame_conf.DEVICE, "base_url": self.fake.url}
+        secrets = {"api_key": sesame_conf.API_KEY, "secret": sesame_conf.SECRET}
+        return self._space({**lock_settings, "timeout": 3.0}, secrets)
+
+    def reached(self, request_id: UUID) -> int:
+        return len(self.fake.commands())
+
+
+class AkerunAdapter(LockAdapter):
+    name = "akerun"
+    ok_status = LockCommand.Status.CONFIRMED  # the access history shows the unlock
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fake: FakeAkerun) -> None:
+        super().__init__(monkeypatch)
+        self.fake = fake
+        monkeypatch.setattr("django.conf.settings.AKERUN_API_URL", fake.url)
+        monkeypatch.setenv("AKERUN_CLIENT_ID", akerun_conf.CLIENT_ID)
+        monkeypatch.setenv("AKERUN_CLIENT_SECRET", akerun_conf.CLIENT_SECRET)
+        self.secrets = (akerun_conf.CLIENT_SECRET,)
+
+    def space(self, behaviour: str = OK) -> Space:
+        code = self.fake.issue_code(akerun_conf.REDIRECT)
+        akerun_tokens.account_connect(
+            actor=None, name="hq", code=code, redirect_uri=akerun_conf.REDIRECT, operator_id=None
+        )
+        self.secrets = (akerun_conf.CLIENT_SECRET, *self.fake.tokens, *self.fake.refresh_tokens)
+        self.fake.script = ["hang"] if behaviour == SILENT else []
+        akerun_id = "A-404" if behaviour == REFUSE else "A-1"
+        lock_settings = {**akerun_conf.AKERUN_SETTINGS, "akerun_id": akerun_id}
+        return self._space(lock_settings, {})
+
+    def reached(self, request_id: UUID) -> int:
+        return len(self.fake.unlock_jobs())
+
+
 @pytest.fixture(params=DRIVERS)
 def lock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[LockAdapter]:
     """The adapter for one driver; parametrize indirectly to mark a single driver."""
@@ -231,5 +315,23 @@ def lock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
         controller = FakeController(secret=WEBHOOK_SECRET).start()
         yield WebhookAdapter(monkeypatch, controller)
         controller.stop()
+    elif name == "remotelock":
+        cloud = FakeRemoteLock(
+            client_id=remotelock_conf.CLIENT_ID, client_secret=remotelock_conf.CLIENT_SECRET
+        ).start()
+        yield RemoteLockAdapter(monkeypatch, cloud)
+        cloud.stop()
+    elif name == "sesame":
+        sesame = FakeSesame(
+            api_key=sesame_conf.API_KEY, secrets={sesame_conf.DEVICE: sesame_conf.SECRET}
+        ).start()
+        yield SesameAdapter(monkeypatch, sesame)
+        sesame.stop()
+    elif name == "akerun":
+        akerun = FakeAkerun(
+            client_id=akerun_conf.CLIENT_ID, client_secret=akerun_conf.CLIENT_SECRET
+        ).start()
+        yield AkerunAdapter(monkeypatch, akerun)
+        akerun.stop()
     else:  # pragma: no cover
         raise AssertionError(f"no adapter for driver {name!r}")

@@ -1,4 +1,5 @@
-"""The lock contract, run against every driver (simulator, mqtt, switchbot, webhook).
+"""The lock contract, run against every driver (simulator, mqtt, switchbot, webhook, remotelock,
+sesame, akerun).
 
 1. the same request id reaches the door once; asking again returns the same outcome;
 2. nothing is sent once `not_after` has passed: the command is recorded as expired;

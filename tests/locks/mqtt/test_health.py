@@ -13,7 +13,7 @@ from officepass.stays.services import stay_check_in
 from officepass.tickets.models import LedgerEntry
 from officepass.tickets.selectors import balance_of
 from tests import factories as f
-from tests.locks.mqtt.conftest import listen_until
+from tests.locks.mqtt.conftest import BOUND, listen_until
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,6 @@ def test_it_records_the_state_a_lock_reports(start_device, device_id):
 
 def test_lock_device_stops_by_itself_after_max_seconds(start_device, device_id):
     device = start_device(device_id, "normal", "--max-seconds", "0.5")
-    assert device.proc.wait(timeout=10) == 0
+    assert device.proc.wait(timeout=BOUND) == 0
     device.stop()
     assert "executions=0 duplicates=0" in device.lines

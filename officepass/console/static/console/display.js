@@ -11,7 +11,10 @@
         var doc = new DOMParser().parseFromString(svg, "image/svg+xml");
         box.replaceChildren(document.importNode(doc.documentElement, true));
       })
-      .catch(function () { /* keep the last code; the next tick tries again */ });
+      .catch(function (status) {
+        // A revoked link shows no code at all; any other failure keeps the last one a moment.
+        if (status === 404) box.replaceChildren(document.createTextNode(box.getAttribute("data-revoked") || ""));
+      });
   }
   // Refresh right after each window boundary so the code shown is always current.
   var wait = (seconds - (Math.floor(Date.now() / 1000) % seconds)) * 1000 + 500;

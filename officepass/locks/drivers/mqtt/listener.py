@@ -9,6 +9,7 @@ import logging
 import queue
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +60,8 @@ class LockListener:
         self.inbox: queue.SimpleQueue[mqtt.MQTTMessage] = queue.SimpleQueue()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"officepass-listener-{socket.gethostname()}-{id(self)}",
+            # Unique on the broker: a second client with our id would take our session over.
+            client_id=f"officepass-listener-{socket.gethostname()}-{uuid.uuid4().hex[:12]}",
             protocol=mqtt.MQTTv5,
         )
         if broker.username:

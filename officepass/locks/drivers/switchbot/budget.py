@@ -4,15 +4,17 @@ Past the limit SwitchBot answers a bare 401 "Unauthorized", indistinguishable fr
 so we refuse locally with `rate_limited` instead. The count lives in Django's cache, keyed by a
 hash of the token (never the token itself) and the UTC day; with a shared cache (Redis) it is
 one count for every process. Status polls stop `reserve` calls early so unlocks keep a margin.
+When the cache cannot be reached the call is let through uncounted (the vendor keeps its own
+limit): refusing every unlock because Redis is down would be worse.
 """
 
 import hashlib
 
-from django.core.cache import cache
-
 from officepass.core import clock
+from officepass.locks.drivers.shared_cache import cache_count, cache_get, cache_uncount
 
 DAILY_LIMIT = 10_000
+KEEP_SECONDS = 2 * 24 * 3600
 
 
 def _key(token: str) -> str:
@@ -23,17 +25,14 @@ def _key(token: str) -> str:
 def take_call(token: str, *, limit: int = DAILY_LIMIT, reserve: int = 0) -> bool:
     """Count one call; False (and nothing counted) if it would pass `limit - reserve`."""
     key = _key(token)
-    cache.add(key, 0, timeout=2 * 24 * 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=2 * 24 * 3600)
-        count = 1
+    count = cache_count(key, timeout=KEEP_SECONDS)
+    if count is None:
+        return True
     if count > limit - reserve:
-        cache.decr(key)
+        cache_uncount(key)
         return False
     return True
 
 
 def calls_today(token: str) -> int:
-    return int(cache.get(_key(token), 0))
+    return int(cache_get(_key(token)) or 0)

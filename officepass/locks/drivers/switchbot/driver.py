@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from django.core.cache import cache
 
 from officepass.locks.drivers.base import (
     Capability,
@@ -27,6 +26,7 @@ from officepass.locks.drivers.base import (
     UnlockResult,
 )
 from officepass.locks.drivers.http_send import NoAnswer, once, seconds_left, send_before
+from officepass.locks.drivers.shared_cache import cache_get, cache_set
 from officepass.locks.drivers.switchbot import budget
 from officepass.locks.drivers.switchbot.signing import auth_headers
 
@@ -109,10 +109,10 @@ class SwitchBotDriver(LockDriver):
     def is_online(self) -> bool:
         """Cached for `health_ttl` seconds per device so check-ins don't spend the daily budget."""
         key = f"locks:switchbot:online:{self.settings.get('device_id', '')}"
-        online = cache.get(key)
-        if online is None:
+        online = cache_get(key)
+        if online is None:  # not remembered, or the cache is down: ask the vendor
             online = self.status().online
-            cache.set(key, online, timeout=self._int("health_ttl", 60))
+            cache_set(key, online, timeout=self._int("health_ttl", 60))
         return bool(online)
 
     def _fetch_status(self) -> dict[str, Any]:

@@ -10,11 +10,10 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import timedelta
-
-from django.core.cache import cache
+from datetime import UTC, datetime, timedelta
 
 from officepass.core import clock
+from officepass.locks.drivers.shared_cache import cache_add
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a format prefix, not a secret)
 TOLERANCE = timedelta(minutes=5)
@@ -75,9 +74,17 @@ def verify_signature(
     raise InvalidSignature("no matching signature")
 
 
-def first_delivery(msg_id: str, *, tolerance: timedelta = TOLERANCE) -> bool:
-    """True the first time a webhook-id is seen (within twice the tolerance): replay guard."""
-    return bool(cache.add(f"locks:webhook:seen:{msg_id}", 1, timeout=2 * tolerance.total_seconds()))
+def signed_time(headers: Mapping[str, str]) -> datetime:
+    """The webhook-timestamp of a message `verify_signature` accepted: when it was sent."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return datetime.fromtimestamp(int(lowered["webhook-timestamp"]), tz=UTC)
+
+
+def first_delivery(msg_id: str, *, tolerance: timedelta = TOLERANCE) -> bool | None:
+    """True the first time a webhook-id is seen (within twice the tolerance): replay guard.
+
+    None when the cache is down: whether it is a replay cannot be told."""
+    return cache_add(f"locks:webhook:seen:{msg_id}", 1, timeout=2 * tolerance.total_seconds())
 
 
 def _decoded(encoded: str) -> bytes:

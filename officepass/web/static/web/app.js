@@ -39,12 +39,33 @@
     });
   });
 
-  // Countdown to the checkout deadline, from the server's clock (phones' clocks drift).
+  // Countdown to the checkout deadline. It is computed from the deadline itself, so an offline
+  // copy of the page counts from now, not from when it was cached. Phones' clocks drift: the
+  // server's clock at render time gives the offset, remembered per render, so a cached copy
+  // (the same render seen again) reuses the offset measured when it was fresh.
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function clockOffset(renderedAt) {
+    var seen = {};
+    try { seen = JSON.parse(localStorage.getItem("officepass.renders") || "{}") || {}; } catch (e) { seen = {}; }
+    if (!isFinite(renderedAt)) return 0;
+    if (seen[renderedAt] === undefined) {
+      seen[renderedAt] = renderedAt - Date.now();
+      var keys = Object.keys(seen).sort();
+      while (keys.length > 20) delete seen[keys.shift()];
+      try { localStorage.setItem("officepass.renders", JSON.stringify(seen)); } catch (e) { /* ignore */ }
+    }
+    return seen[renderedAt];
+  }
   var countdown = document.getElementById("countdown");
   if (countdown) {
     var started = performance.now();
-    var left = parseInt(countdown.getAttribute("data-seconds-left"), 10) || 0;
+    var deadlineMs = parseInt(countdown.getAttribute("data-deadline-ms"), 10);
+    var offset = clockOffset(parseInt(countdown.getAttribute("data-rendered-ms"), 10));
+    var fallbackLeft = parseInt(countdown.getAttribute("data-seconds-left"), 10) || 0;
+    var secondsLeft = function () {
+      if (!isFinite(deadlineMs)) return Math.max(fallbackLeft - Math.floor((performance.now() - started) / 1000), 0);
+      return Math.max(Math.floor((deadlineMs - (Date.now() + offset)) / 1000), 0);
+    };
     var extIn = countdown.getAttribute("data-extension-in");
     var extAt = extIn === "" || extIn === null ? null : parseInt(extIn, 10);
     try {
@@ -53,12 +74,15 @@
         office: countdown.getAttribute("data-office"),
         space: countdown.getAttribute("data-space"),
         deadline: countdown.getAttribute("data-deadline-label"),
-        endsAt: Date.now() + left * 1000
+        phone: countdown.getAttribute("data-help-desk") || "",
+        endsAt: Date.now() + secondsLeft() * 1000,
+        pin: countdown.getAttribute("data-backup-pin") || "",
+        pinUntil: countdown.getAttribute("data-backup-until") || ""
       }));
     } catch (e) { /* private mode: nothing to keep */ }
     var tick = function () {
       var elapsed = Math.floor((performance.now() - started) / 1000);
-      var s = Math.max(left - elapsed, 0);
+      var s = secondsLeft();
       countdown.textContent = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
       countdown.classList.toggle("soon", s <= 15 * 60);
       if (s === 0 || (extAt !== null && elapsed >= extAt)) {
@@ -72,6 +96,34 @@
     try { localStorage.removeItem("officepass.stay"); } catch (e) { /* ignore */ }
   }
 
+  // Offline: the app cannot unlock or check out, so say so (with the help desk's number)
+  // instead of sending the member to the browser's error page.
+  function offlineNote() {
+    var note = document.getElementById("offline-note");
+    if (!note) return false;
+    Array.prototype.forEach.call(document.querySelectorAll("dialog[open]"), function (d) { d.close(); });
+    note.hidden = false;
+    note.focus();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    if (navigator.onLine !== false) return;
+    if (event.target.closest("[data-dialog], [data-needs-network]") && offlineNote()) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    if (navigator.onLine === false && event.target.method === "post" && offlineNote()) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  window.addEventListener("online", function () {
+    var note = document.getElementById("offline-note");
+    if (note) note.hidden = true;
+  });
+
   // Offline page: the stay kept by the last stay screen.
   var offline = document.getElementById("offline-stay");
   if (offline) {
@@ -81,7 +133,19 @@
         document.getElementById("offline-office").textContent = kept.office;
         document.getElementById("offline-space").textContent = kept.space;
         document.getElementById("offline-deadline").textContent = kept.deadline;
+        if (kept.phone) {
+          var tel = document.getElementById("offline-phone");
+          tel.textContent = kept.phone;
+          tel.setAttribute("href", "tel:" + kept.phone);
+          document.getElementById("offline-help").hidden = false;
+        }
         offline.hidden = false;
+        var pinBox = document.getElementById("offline-pin");
+        if (pinBox && kept.pin) {
+          document.getElementById("offline-pin-value").textContent = kept.pin;
+          document.getElementById("offline-pin-until").textContent = kept.pinUntil;
+          pinBox.hidden = false;
+        }
       }
     } catch (e) { /* ignore */ }
   }
@@ -105,6 +169,28 @@
       if (sr) sr.textContent = " (" + space.symbol + ")";
     });
   }
+  // The check-in screen of a full space: when a seat frees, the refusal goes and the button works.
+  function followCheckin(space) {
+    var form = document.getElementById("checkin-form");
+    var full = document.querySelector('.refusal[data-code="space_full"]');
+    if (!form || !full || form.getAttribute("data-checkin-space") !== String(space.id)) return;
+    var button = form.querySelector("button[type=submit]");
+    var free = space.remaining > 0 && form.querySelector("input[name=minutes]:not([disabled])");
+    full.hidden = !!free;
+    button.disabled = !free;
+    if (free) button.removeAttribute("data-keep-disabled"); else button.setAttribute("data-keep-disabled", "");
+  }
+  // The stay screen follows its stay: a change at its space may be its own end (staff).
+  function followStay(space) {
+    if (!countdown || countdown.getAttribute("data-stay-space") !== String(space.id)) return;
+    fetch("/api/v1/stays/current", { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (r.status === 404) return null;
+      return r.ok ? r.json() : undefined;
+    }).then(function (current) {
+      if (current === undefined) return;
+      if (!current || String(current.id) !== countdown.getAttribute("data-stay-id")) window.location.reload();
+    }).catch(function () { /* offline: the countdown still stands */ });
+  }
   function listen() {
     if (!window.EventSource) return;
     var ids = {};
@@ -115,7 +201,12 @@
     if (stream) stream.close();
     if (!list.length) return;
     stream = new EventSource("/api/v1/availability/stream?" + list.map(function (id) { return "office_id=" + id; }).join("&"));
-    stream.addEventListener("space", function (event) { paint(JSON.parse(event.data)); });
+    stream.addEventListener("space", function (event) {
+      var space = JSON.parse(event.data);
+      paint(space);
+      followCheckin(space);
+      followStay(space);
+    });
     stream.addEventListener("open", function () { body.setAttribute("data-live", "on"); });
   }
   listen();

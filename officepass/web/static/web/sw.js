@@ -1,5 +1,5 @@
 /* officepass service worker: app shell cached; pages network-first with an offline copy. */
-var CACHE = "officepass-v1";
+var CACHE = "officepass-v2";
 var SHELL = ["/offline", "/static/web/app.css", "/static/web/app.js", "/static/web/icon-192.png"];
 
 self.addEventListener("install", function (event) {
@@ -15,7 +15,13 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("fetch", function (event) {
   var req = event.request;
   var url = new URL(req.url);
-  if (req.method !== "GET" || url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
+  if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
+  if (req.method === "POST" && req.mode === "navigate") {
+    // An unlock or checkout sent offline: the offline page (help desk), not the browser's error.
+    event.respondWith(fetch(req).catch(function () { return caches.match("/offline"); }));
+    return;
+  }
+  if (req.method !== "GET") return;
   if (req.mode === "navigate") {
     event.respondWith(fetch(req).then(function (res) {
       if (res.ok && (url.pathname.indexOf("/stays/") === 0 || url.pathname === "/")) {
