@@ -5,7 +5,6 @@ import pytest
 
 from officepass.offices.models import Space
 from tests import factories
-from tests.locks.closed_port import closed_port_url  # noqa: F401 (a fixture)
 from tests.locks.remotelock.fake_remotelock import FakeRemoteLock
 
 CLIENT_ID = "rl-client-7d3e9a1f0b2c4d5e"
