@@ -12,7 +12,10 @@ runs: once that lock is free (the attempt ended, the process was killed, the dat
 restarted) the next duplicate takes the claim over at once. On any database a claim older
 than IDEMPOTENCY_CLAIM_SECONDS is taken over. The taker runs the action again; an effect that
 must not happen twice looks for what the dead attempt left under the same record
-(`current_claim().taken_over`: a door command is found, and never sent twice).
+(`current_claim().taken_over`: a door command is found, and never sent twice). Services name
+their effect in its own transaction (`idempotency_effect`), so a taker finds a check-in,
+checkout, extension or report that committed before its response could be stored
+(`idempotency_earlier_effect`) and answers with it instead of refusing it as a repeat.
 """
 
 import contextlib
@@ -57,7 +60,7 @@ def _advisory(function: str, record_id: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _insert(user: Any, key: str, fingerprint: str) -> Claim | None:
+def _insert(user: Any, key: str, fingerprint: str) -> Claim | IntegrityError:
     token = uuid.uuid4()
     now = clock.now()
     try:
@@ -72,8 +75,8 @@ def _insert(user: Any, key: str, fingerprint: str) -> Claim | None:
             )
             # Taken before the claim is visible, so no duplicate can find it unheld.
             _advisory("pg_advisory_lock", record.pk)
-    except IntegrityError:
-        return None
+    except IntegrityError as exc:
+        return exc  # the key is taken (or, if no record holds it, another constraint broke)
     return Claim(record.pk, token, taken_over=False)
 
 
@@ -115,13 +118,20 @@ def idempotency_claim(*, user: Any, key: str, fingerprint: str) -> Claim | Idemp
     `request_in_progress` when a live attempt still runs after the wait.
     """
     give_up = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
+    missing = 0
     while True:
-        claim = _insert(user, key, fingerprint)
-        if claim is not None:
-            return claim
+        inserted = _insert(user, key, fingerprint)
+        if isinstance(inserted, Claim):
+            return inserted
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is None:
-            continue  # released meanwhile (a retryable refusal): claim it afresh
+            # Released meanwhile (a retryable refusal): claim it afresh. Again and again with
+            # no record in the way is no race but a broken constraint: never loop on it.
+            missing += 1
+            if missing > 3:
+                raise inserted
+            continue
+        missing = 0
         if record.fingerprint != fingerprint:
             raise DomainError("idempotency_key_reused")
         if record.status_code:
@@ -134,6 +144,36 @@ def idempotency_claim(*, user: Any, key: str, fingerprint: str) -> Claim | Idemp
         if time.monotonic() >= give_up:
             raise _in_progress(record)
         time.sleep(POLL_SECONDS)
+
+
+def idempotency_effect(kind: str, pk: int) -> None:
+    """Record, inside the effect's own transaction, that the acting attempt did `kind` to `pk`.
+
+    Raises `request_in_progress` (rolling the effect back) if the claim has moved to another
+    attempt meanwhile: only the attempt that holds the claim may act under it.
+    """
+    claim = current_claim()
+    if claim is None:
+        return
+    named = IdempotencyRecord.objects.filter(
+        pk=claim.record_id, claim=claim.token, status_code=0
+    ).update(effect=f"{kind}:{pk}")
+    if not named:
+        raise DomainError("request_in_progress", retry_after_seconds=1)
+
+
+def idempotency_earlier_effect(kind: str) -> int | None:
+    """The pk a dead attempt under the claim now being acted on committed as `kind`, if any."""
+    claim = current_claim()
+    if claim is None or not claim.taken_over:
+        return None
+    effect = (
+        IdempotencyRecord.objects.filter(pk=claim.record_id)
+        .values_list("effect", flat=True)
+        .first()
+    )
+    name, _, pk = (effect or "").partition(":")
+    return int(pk) if name == kind and pk.isdigit() else None
 
 
 def idempotency_acting(claim: Claim) -> Any:

@@ -50,6 +50,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField()
     claim = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # What the attempt did, written in the effect's own transaction ("stay.check_in:42"), so an
+    # attempt that takes a dead claim over returns that effect instead of acting again.
+    effect = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

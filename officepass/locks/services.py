@@ -72,6 +72,16 @@ def lock_action(purpose: str, step: str) -> AuditAction:
     return LOCK_ACTIONS[(purpose, step)]
 
 
+def lock_command_under_claim(*, purpose: str) -> LockCommand | None:
+    """The `purpose` command a dead attempt recorded under the Idempotency-Key claim taken
+    over now (None without a taken-over claim, or if it recorded none)."""
+    claim = current_claim()
+    if claim is None or not claim.taken_over:
+        return None
+    under = LockCommand.objects.filter(idempotency_record_id=claim.record_id, purpose=purpose)
+    return under.first()
+
+
 def lock_command_create(
     *, member: User | None, space: Space, stay: StayRef | None, purpose: str
 ) -> LockCommand:
@@ -80,13 +90,10 @@ def lock_command_create(
     Under an Idempotency-Key claim taken over from a dead attempt, the command that attempt
     recorded is returned instead of a new one: `lock_command_send` never sends it twice.
     """
+    earlier = lock_command_under_claim(purpose=purpose)
+    if earlier is not None:
+        return earlier
     claim = current_claim()
-    if claim is not None and claim.taken_over:
-        earlier = LockCommand.objects.filter(
-            idempotency_record_id=claim.record_id, purpose=purpose
-        ).first()
-        if earlier is not None:
-            return earlier
     now = clock.now()
     not_after = now + SEND_WITHIN
     if stay is not None:

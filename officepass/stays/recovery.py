@@ -16,6 +16,7 @@ from django.db import transaction
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
 from officepass.locks.drivers.base import ErrorCode
 from officepass.locks.models import LockCommand
 from officepass.offices.selectors import nearby_free
@@ -119,7 +120,20 @@ def _cancel(member: User, stay: Stay, commands: list[LockCommand]) -> Recovery:
         raise DomainError("stay_not_active")
     refund = ticket_refund_for_stay(actor=member, stay=stay, tickets=None, reason=REFUND_REASON)
     report = _report(member, stay, commands, CANCELLED_MESSAGE)
+    idempotency_effect("stay.recover", stay.pk)  # last: the report names its own effect first
     return Recovery(stay=stay, refund=refund, report=report, nearby=[])
+
+
+def _recovered_earlier(stay: Stay) -> Recovery:
+    """What a dead attempt under this Idempotency-Key did: its refund and its report."""
+    refund = (
+        LedgerEntry.objects.filter(stay=stay, kind=LedgerEntry.Kind.REFUND, reason=REFUND_REASON)
+        .order_by("pk")
+        .first()
+    )
+    report = TroubleReport.objects.filter(stay=stay, message=CANCELLED_MESSAGE).latest("pk")
+    nearby = nearby_free(office=stay.office, seat_type=stay.space.seat_type)
+    return Recovery(stay=stay, refund=refund, report=report, nearby=nearby)
 
 
 def stay_recover_failed_entry(*, member: User, stay_id: int) -> Recovery:
@@ -127,6 +141,8 @@ def stay_recover_failed_entry(*, member: User, stay_id: int) -> Recovery:
     secretariat. If an unlock may have reached the door (accepted, unanswered, in flight),
     the member is sent to the help desk instead and a report is filed."""
     stay = access_own_stay(member=member, stay_id=stay_id)
+    if idempotency_earlier_effect("stay.recover") == stay.pk:
+        return _recovered_earlier(stay)
     with transaction.atomic():
         commands = locked_unlock_commands(stay)
         refusal = _refusal(stay, commands)

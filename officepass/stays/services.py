@@ -14,6 +14,7 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
 from officepass.locks.credentials import (
     lock_credentials_for_stay_extend,
     lock_credentials_for_stay_issue,
@@ -23,6 +24,7 @@ from officepass.locks.models import LockCommand
 from officepass.locks.services import (
     lock_command_create,
     lock_command_send,
+    lock_command_under_claim,
     lock_is_online,
 )
 from officepass.offices.models import Space
@@ -136,6 +138,9 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     index allows one active stay per member), debits the tickets (guarded balance) and writes
     the audit row; any refusal rolls all of it back.
     """
+    earlier = idempotency_earlier_effect("stay.check_in")
+    if earlier is not None:  # a dead attempt under this Idempotency-Key checked in already
+        return Stay.objects.select_related("space", "office").get(pk=earlier, member=member)
     now = clock.now()
     space = space_for_code(code)
     office = space.office
@@ -193,6 +198,7 @@ def _check_in(
             tickets_consumed=tickets,
             extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
         )
+        idempotency_effect("stay.check_in", stay.pk)
         ticket_consume(
             member=member,
             tickets=tickets,
@@ -239,6 +245,8 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     """Move the deadline later from T−window until the deadline (rule 8), tickets as chosen."""
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
+    if idempotency_earlier_effect("stay.extend") == stay.pk:
+        return stay  # a dead attempt under this Idempotency-Key extended it already
     _require_running(stay, now)
     member_cycle_roll(member=member)  # pay from the new cycle, never with expired tickets
     if now < stay.extension_opens_at:
@@ -270,6 +278,7 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
         )
         if not moved:
             raise DomainError("stay_not_active")
+        idempotency_effect("stay.extend", stay.pk)
         ticket_consume(
             member=member,
             tickets=tickets,
@@ -338,11 +347,19 @@ def stay_checkout(
     """Check out (rule 9): frees the seat at once; the exit unlock is sent after commit."""
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
-    _require_running(stay, now)
     command = None
+    if idempotency_earlier_effect("stay.checkout") == stay.pk:
+        # A dead attempt under this Idempotency-Key checked out already: answer with its exit
+        # command (sent now if it never was; never twice), not with `stay_not_active`.
+        command = lock_command_under_claim(purpose="exit")
+        if command is not None and command.status == LockCommand.Status.PENDING:
+            command = lock_command_send(command)
+        return stay, command
+    _require_running(stay, now)
     with transaction.atomic():
         if not stay_end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
             raise DomainError("stay_not_active")
+        idempotency_effect("stay.checkout", stay.pk)
         if unlock:
             command = lock_command_create(
                 member=member, space=stay.space, stay=stay, purpose="exit"

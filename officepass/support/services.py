@@ -11,6 +11,7 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
 from officepass.offices.models import Office
 from officepass.support.models import TroubleReport
 
@@ -43,6 +44,9 @@ def trouble_report_create(
     message: str,
     diagnostics: dict[str, Any] | None = None,
 ) -> TroubleReport:
+    earlier = idempotency_earlier_effect("trouble.create")
+    if earlier is not None:  # a dead attempt under this Idempotency-Key filed it already
+        return TroubleReport.objects.get(pk=earlier, member=member)
     member_kinds = set(TroubleReport.Kind.values) - {TroubleReport.Kind.LOCK_RELIABILITY}
     if kind not in member_kinds or not message.strip():
         raise DomainError("invalid_input", field="kind" if message.strip() else "message")
@@ -65,6 +69,7 @@ def trouble_report_create(
             diagnostics=diagnostics or {},
             created_at=clock.now(),
         )
+        idempotency_effect("trouble.create", report.pk)
         audit(
             actor=member,
             action=AuditAction.TROUBLE_REPORT_CREATE,

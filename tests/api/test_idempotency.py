@@ -162,3 +162,105 @@ def test_a_command_left_pending_past_its_deadline_ends_visibly() -> None:
     assert sorted(actions) == sorted(
         ["lock.unlock_requested"] * 2 + ["lock.unlock_expired", "lock.unlock_unknown"]
     )
+
+
+def _store_fails_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The database goes away after the action committed, before its response is stored: the
+    attempt lets its claim go (as `idempotency_store` does when its connection dies) and fails."""
+    from django.db import OperationalError
+
+    from officepass.api import idempotency as edge
+    from officepass.core.idempotency import idempotency_abandon
+
+    real = edge.idempotency_store
+    failed: list[int] = []
+
+    def store(claim: Any, *, status: int, body: Any, acting: Any) -> bool:
+        if not failed:
+            failed.append(status)
+            idempotency_abandon(claim, acting=acting)
+            raise OperationalError("server closed the connection unexpectedly")
+        return bool(real(claim, status=status, body=body, acting=acting))
+
+    monkeypatch.setattr(edge, "idempotency_store", store)
+    return failed
+
+
+def _retry_after_claim_dies(settings: Any, post: Any) -> Any:
+    """Retry once the dead attempt's claim can be taken over, on either database."""
+    later = clock.now() + timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS)
+    with time_machine.travel(later, tick=False):
+        return post()
+
+
+@pytest.mark.parametrize("path", ["check-in", "extend", "checkout", "trouble"])
+def test_a_retry_after_the_response_was_lost_answers_with_the_committed_effect(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, path: str
+) -> None:
+    """Issue 12 item 5, found by the PostgreSQL restart fault test: the effect committed, the
+    response could not be stored, and the retry that took the claim over ran the service again
+    — `already_checked_in` / `stay_not_active` for a check-in or checkout that had succeeded."""
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0
+    space = f.space()
+    Space.objects.filter(pk=space.pk).update(quota=2)
+    member = Member(space)
+    stay_id = None if path == "check-in" else member.check_in()
+    if path == "extend":  # inside the extension window of a 120-minute stay
+        Stay.objects.filter(pk=stay_id).update(extension_opens_at=clock.now())
+    key = f"{path}-1"
+    requests = {
+        "check-in": ("/api/v1/stays", {"code": member.code, "minutes": 120}, 201),
+        "extend": (f"/api/v1/stays/{stay_id}/extend", {"minutes": 120}, 200),
+        "checkout": (f"/api/v1/stays/{stay_id}/checkout", {"unlock": True}, 200),
+        "trouble": (
+            "/api/v1/trouble-reports",
+            {"office_id": space.office_id, "kind": "other", "message": "wifi is down"},
+            201,
+        ),
+    }
+    url, body, ok = requests[path]
+    failed = _store_fails_once(monkeypatch)
+    before = LockCommand.objects.count(), AuditEntry.objects.count()
+
+    lost = member.post(url, key, body)
+    retried = _retry_after_claim_dies(settings, lambda: member.post(url, key, body))
+    replayed = member.post(url, key, body)
+
+    assert failed == [ok] and lost.status_code == 503, lost.json()
+    assert retried.status_code == ok, retried.json()
+    assert replayed.status_code == ok and replayed["Idempotent-Replayed"] == "true"
+    assert replayed.json() == retried.json()
+    stays = list(Stay.objects.values_list("pk", "status", "minutes", "extensions"))
+    assert len(stays) == 1  # one check-in, whatever the path
+    if path == "check-in":
+        assert retried.json()["id"] == stays[0][0]
+    if path == "extend":
+        assert stays[0][2:] == (240, 1)  # extended once, charged once
+        assert retried.json()["deadline"] == replayed.json()["deadline"]
+    if path == "checkout":
+        assert stays[0][1] == Stay.Status.CHECKED_OUT
+        exits = LockCommand.objects.filter(purpose="exit")
+        assert exits.count() == 1 and LockCommand.objects.count() == before[0] + 1
+        assert exits.get().status == LockCommand.Status.CONFIRMED  # sent once, by the first
+        assert retried.json()["unlock"]["result"] == "unlocked"
+    if path == "trouble":
+        from officepass.support.models import TroubleReport
+
+        assert TroubleReport.objects.count() == 1
+        assert retried.json()["id"] == TroubleReport.objects.get().pk
+    from officepass.tickets.models import LedgerEntry
+
+    consumed = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CONSUME)
+    assert consumed.count() == (2 if path == "extend" else 1)
+
+
+def test_a_claim_that_breaks_another_constraint_raises_instead_of_looping() -> None:
+    """A claim whose insert breaks something other than the key's uniqueness (here: a user
+    that does not exist) used to retry forever, as if the key had just been released."""
+    from django.db import IntegrityError
+
+    from officepass.accounts.models import User
+    from officepass.core.idempotency import idempotency_claim
+
+    with pytest.raises(IntegrityError):
+        idempotency_claim(user=User(pk=987_654), key="k", fingerprint="f")
