@@ -134,6 +134,9 @@ class LockCloudAccount(models.Model):
     refresh_token = models.TextField(blank=True)  # encrypted
     expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField()
+    # Claimed (a guarded UPDATE, committed) by the one process refreshing the tokens until then:
+    # the vendor rotates the refresh token on use, so two refreshes at once lose the account.
+    refreshing_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

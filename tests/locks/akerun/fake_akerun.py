@@ -48,6 +48,10 @@ class FakeAkerun(FakeHttpServer):
     script: list[Any] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    # > 0: a refresh waits up to this long for a second token request, so two refreshes at
+    # once (the race the driver guards against) overlap here instead of running one by one.
+    hold_refresh_seconds: float = 0.0
+    refresh_arrived: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -106,6 +110,9 @@ class _Handler(JsonHandler):
             redirect = fake.codes.pop(form.get("code", ""), None)
             ok = redirect is not None and redirect == form.get("redirect_uri")
         elif grant == "refresh_token":
+            if fake.hold_refresh_seconds:
+                fake.refresh_arrived.release()
+                fake.refresh_arrived.acquire(timeout=fake.hold_refresh_seconds)
             ok = form.get("refresh_token") in fake.refresh_tokens
             fake.refresh_tokens.discard(form.get("refresh_token", ""))  # rotated
         else:

@@ -7,8 +7,9 @@ Akerun; the callback's ``code`` is exchanged at ``POST {api}/oauth/token`` (form
 from ``grant_type=refresh_token``. The vendor only accepts https redirect URIs.
 
 Tokens are stored encrypted (`LockCloudAccount`). A refresh is network I/O outside any
-transaction; only one process refreshes an account at a time (a cache claim), the others
-wait for its result, because the vendor rotates refresh tokens on use.
+transaction; only one process refreshes an account at a time (a guarded UPDATE of the
+account's `refreshing_until`, committed before the call: any database, any number of
+processes), the others wait for its result, because the vendor rotates refresh tokens on use.
 """
 
 import base64
@@ -22,8 +23,8 @@ from urllib.parse import urlencode
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
@@ -32,7 +33,8 @@ from officepass.locks.models import LockCloudAccount
 
 VENDOR = "akerun"
 EARLY = timedelta(minutes=5)  # refresh this long before the vendor's expiry
-REFRESH_WAIT_SECONDS = 5.0
+REFRESH_WAIT_SECONDS = 15.0  # the token call's own timeout is 10 s
+REFRESH_CLAIM_SECONDS = 30  # a process that died while refreshing lets go after this
 
 
 def _fernet() -> Fernet:
@@ -128,12 +130,27 @@ def access_token(name: str) -> str:
     return token or refresh(account)
 
 
+def _claim_refresh(account: LockCloudAccount) -> bool:
+    now = clock.now()
+    free = Q(refreshing_until__isnull=True) | Q(refreshing_until__lte=now)
+    until = now + timedelta(seconds=REFRESH_CLAIM_SECONDS)
+    return bool(LockCloudAccount.objects.filter(free, pk=account.pk).update(refreshing_until=until))
+
+
 def refresh(account: LockCloudAccount) -> str:
     """One process refreshes; the others wait for the token it stores."""
-    claim = f"locks:akerun:refreshing:{account.pk}"
-    if not cache.add(claim, 1, timeout=30):
-        return _wait_for_refresh(account)
+    before = account.access_token
+    if not _claim_refresh(account):
+        return _wait_for_refresh(account, before)
     try:
+        # The newest refresh token: another process may have rotated it since we read ours.
+        account.refresh_from_db(fields=["access_token", "refresh_token", "expires_at"])
+        if (
+            account.access_token != before
+            and account.expires_at
+            and (account.expires_at - EARLY > clock.now())
+        ):
+            return unseal(account.access_token)  # refreshed by another process meanwhile
         payload = _token_call(
             {"grant_type": "refresh_token", "refresh_token": unseal(account.refresh_token)}
         )
@@ -147,16 +164,17 @@ def refresh(account: LockCloudAccount) -> str:
             )
         return str(payload["access_token"])
     finally:
-        cache.delete(claim)
+        LockCloudAccount.objects.filter(pk=account.pk).update(refreshing_until=None)
 
 
-def _wait_for_refresh(account: LockCloudAccount) -> str:
-    before = account.access_token
+def _wait_for_refresh(account: LockCloudAccount, before: str) -> str:
     deadline = time.monotonic() + REFRESH_WAIT_SECONDS
     while time.monotonic() < deadline:
-        account.refresh_from_db(fields=["access_token", "expires_at"])
+        account.refresh_from_db(fields=["access_token", "expires_at", "refreshing_until"])
         if account.access_token != before:
             return unseal(account.access_token)
+        if account.refreshing_until is None:
+            break  # the refreshing process let go without a new token: it failed
         time.sleep(0.05)
     raise LockError(ErrorCode.AUTH_FAILED, "token refresh by another process did not finish")
 
