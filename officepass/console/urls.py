@@ -6,6 +6,7 @@ from django.urls import path
 
 from officepass.accounts.forms import ThrottledAuthenticationForm
 from officepass.console import views_display as displays
+from officepass.console import views_import as imports
 from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
@@ -26,6 +27,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("", offices.home, name="home"),
     path("offices/", offices.office_list, name="offices"),
+    path("offices/import/", imports.offices_import, name="offices-import"),
+    path("offices/export.csv", imports.offices_export, name="offices-export"),
     path("offices/<int:office_id>/", offices.office_edit, name="office"),
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),
     path("spaces/<int:space_id>/", offices.space_edit, name="space"),

@@ -23,7 +23,10 @@ class AuditAction(models.TextChoices):
     MEMBER_CYCLE_ROLLED = "member.cycle_rolled", _("Monthly cycle rolled")
     COMPANY_CREATE = "company.create", _("Company created")
     # offices
+    OFFICE_CREATE = "office.create", _("Office created")
     OFFICE_UPDATE = "office.update", _("Office updated")
+    OFFICES_IMPORT = "offices.import", _("Offices imported from CSV")
+    SPACE_CREATE = "space.create", _("Space created")
     OPERATOR_RATE_SET = "operator.rate_set", _("Operator payout rate set")
     SPACE_UPDATE = "space.update", _("Space updated")
     SPACE_CODE_REISSUE = "space.code_reissue", _("Door code reissued")

@@ -88,6 +88,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("The same request is still being processed. Wait a moment and try again."),
     ),
+    "invalid_csv": (
+        400,
+        _("The CSV file cannot be imported as it is: see the errors, fix the file, try again."),
+    ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (
         503,

@@ -6,9 +6,19 @@ from django.db.models import QuerySet
 from officepass.accounts.access import can_run_office
 from officepass.accounts.models import User
 from officepass.core.errors import DomainError
-from officepass.offices.models import Office, Space
+from officepass.offices.models import Office, Operator, Space
 
 __all__ = ["access_office", "access_space", "can_run_office", "offices_visible"]
+
+
+def operators_run_by(user: User) -> QuerySet[Operator]:
+    """The operators whose offices `user` runs: all for the secretariat, their own for staff."""
+    operators = Operator.objects.order_by("name")
+    if user.is_staff:
+        return operators
+    if user.operator_id:
+        return operators.filter(pk=user.operator_id)
+    return operators.none()
 
 
 def offices_visible(user: User) -> QuerySet[Office]:
