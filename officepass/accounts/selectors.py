@@ -19,3 +19,12 @@ def companies_visible(user: User) -> QuerySet[Company]:
 
 def company_employees(company_id: int) -> QuerySet[User]:
     return User.objects.filter(company_id=company_id).order_by("email")
+
+
+def staff_of_operator(operator_id: int) -> QuerySet[User]:
+    return User.objects.filter(operator_id=operator_id).order_by("email")
+
+
+def invited_staff(pk: int) -> User | None:
+    """The operator staff account an invitation link names (None if none, or disabled)."""
+    return User.objects.filter(pk=pk, operator__isnull=False, is_active=True).first()

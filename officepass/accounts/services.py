@@ -180,3 +180,47 @@ def member_language_set(*, member: User, language: str) -> None:
         User.objects.filter(pk=member.pk).update(language=language)
         audit(actor=member, action=AuditAction.MEMBER_LANGUAGE, target=member, language=language)
     member.language = language
+
+
+def staff_invite(*, actor: User, email: str, operator_id: int, accept_url: Any) -> User:
+    """Invite `email` to run an operator's offices: the account is made now (no password, so
+    nobody can sign in to it), the e-mail with a one-time link to set the password is sent
+    after the commit. Inviting an address again re-sends the link; an address that belongs to
+    someone else (a member, another operator's staff) is refused."""
+    email = User.objects.normalize_email(email).strip().lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email, None, operator_id=operator_id)
+        elif user.operator_id != operator_id or user.has_usable_password():
+            raise DomainError("invalid_input", field="email")
+        audit(actor=actor, action=AuditAction.STAFF_INVITE, target=user, operator=operator_id)
+        link = accept_url(user)
+        transaction.on_commit(lambda: _send_invitation(user, link))
+    return user
+
+
+def _send_invitation(user: User, link: str) -> None:
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _t
+
+    send_mail(
+        _t("Your officepass console invitation"),
+        _t(
+            "You are invited to run offices on officepass. Set your password here "
+            "(the link works once):\n\n%(link)s\n"
+        )
+        % {"link": link},
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        fail_silently=True,
+    )
+
+
+def staff_invite_accept(*, user: User, password: str) -> User:
+    """The invited person sets their password (the link's token was checked by the caller)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit(actor=user, action=AuditAction.STAFF_INVITE_ACCEPT, target=user)
+    return user

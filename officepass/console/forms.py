@@ -6,12 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from officepass.accounts.models import Company, Plan
+from officepass.console.hours_fields import DateListField, RulesField, WeekHoursField
 from officepass.offices import hours, images
 from officepass.offices.models import Office, Space
 from officepass.support.models import TroubleReport
 
 
 class OfficeForm(forms.ModelForm):
+    opening_hours = WeekHoursField(label=_("Opening hours"))
+    closed_dates = DateListField(label=_("Closed dates (one per line)"))
+    rules_allowed = RulesField(label=_("Allowed"))
+    rules_forbidden = RulesField(label=_("Not allowed"))
+
     class Meta:
         model = Office
         fields = [
@@ -60,10 +66,9 @@ class OfficeForm(forms.ModelForm):
         step, unit = data.get("step_minutes"), data.get("unit_minutes")
         if step and unit and (step <= 0 or data.get("max_stay_minutes", 0) < step):
             self.add_error("step_minutes", _("The step must be positive and fit in a stay."))
-        for field in ("rules_allowed", "rules_forbidden"):
-            value = data.get(field)
-            if value is not None and not isinstance(value, list):
-                self.add_error(field, _("Give a JSON list."))
+        both = set(data.get("rules_allowed") or []) & set(data.get("rules_forbidden") or [])
+        if both:
+            self.add_error("rules_forbidden", _("A rule cannot be both allowed and not allowed."))
         return data
 
 

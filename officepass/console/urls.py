@@ -9,6 +9,7 @@ from officepass.console import views_display as displays
 from officepass.console import views_import as imports
 from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
+from officepass.console import views_onboarding as onboarding
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
 
@@ -28,6 +29,11 @@ urlpatterns = [
     path("", offices.home, name="home"),
     path("offices/", offices.office_list, name="offices"),
     path("offices/import/", imports.offices_import, name="offices-import"),
+    path("offices/new/", onboarding.office_create, name="office-create"),
+    path("offices/<int:office_id>/spaces/new/", onboarding.space_create, name="space-create"),
+    path("operators/new/", onboarding.operator_create, name="operator-create"),
+    path("operators/<int:operator_id>/staff/", onboarding.staff_invite_view, name="staff-invite"),
+    path("invite/<str:uidb64>/<str:token>/", onboarding.invite_accept, name="invite-accept"),
     path("offices/export.csv", imports.offices_export, name="offices-export"),
     path("offices/<int:office_id>/", offices.office_edit, name="office"),
     path("offices/<int:office_id>/occupancy/", offices.occupancy, name="occupancy"),

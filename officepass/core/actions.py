@@ -22,7 +22,10 @@ class AuditAction(models.TextChoices):
     MEMBER_PLAN_CHANGE = "member.plan_change", _("Plan changed")
     MEMBER_CYCLE_ROLLED = "member.cycle_rolled", _("Monthly cycle rolled")
     COMPANY_CREATE = "company.create", _("Company created")
+    STAFF_INVITE = "staff.invite", _("Operator staff invited")
+    STAFF_INVITE_ACCEPT = "staff.invite_accept", _("Invitation accepted")
     # offices
+    OPERATOR_CREATE = "operator.create", _("Operator created")
     OFFICE_CREATE = "office.create", _("Office created")
     OFFICE_UPDATE = "office.update", _("Office updated")
     OFFICES_IMPORT = "offices.import", _("Offices imported from CSV")

@@ -56,3 +56,30 @@ def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator
         operator.save(update_fields=["payout_per_ticket"])
         audit(actor=actor, action=AuditAction.OPERATOR_RATE_SET, target=operator, old=old, new=rate)
     return operator
+
+
+def operator_create(*, actor: User, name: str) -> Operator:
+    """The secretariat adds an operator to the network."""
+    if not name.strip():
+        raise DomainError("invalid_input", field="name")
+    with transaction.atomic():
+        operator = Operator.objects.create(name=name.strip())
+        audit(actor=actor, action=AuditAction.OPERATOR_CREATE, target=operator, name=operator.name)
+    return operator
+
+
+def office_create(*, actor: User, office: Office) -> Office:
+    """Save a validated new office (its operator set by the caller's tenancy), audited."""
+    with transaction.atomic():
+        office.save()
+        audit(actor=actor, action=AuditAction.OFFICE_CREATE, target=office, via="console")
+    return office
+
+
+def space_create(*, actor: User, space: Space) -> Space:
+    """Save a validated new space of an office, audited (its door code is version 1)."""
+    with transaction.atomic():
+        space.in_use = 0
+        space.save()
+        audit(actor=actor, action=AuditAction.SPACE_CREATE, target=space, via="console")
+    return space

@@ -11,7 +11,7 @@ from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 from tests.console.conftest import MARKERS, World
 
-PUBLIC = {"login", "logout"}
+PUBLIC = {"login", "logout", "invite-accept"}  # invite-accept: a one-time token, tested apart
 
 
 def console_patterns() -> Iterator[URLPattern]:

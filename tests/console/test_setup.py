@@ -9,24 +9,39 @@ from officepass.core.models import AuditEntry
 from officepass.offices import hours
 
 
-def office_form(office, **changes):
+def week(**days):
+    """The weekday editor's fields: each day "closed", "24h" or (open, close)."""
+    data = {}
+    for n, day in enumerate(hours.DAYS):
+        value = days.get(day, ("08:00", "22:00"))
+        state = value if isinstance(value, str) else "open"
+        opens, closes = ("", "") if isinstance(value, str) else value
+        data.update(
+            {
+                f"opening_hours_{3 * n}": state,
+                f"opening_hours_{3 * n + 1}": opens,
+                f"opening_hours_{3 * n + 2}": closes,
+            }
+        )
+    return data
+
+
+def office_form(office, hours_of=None, **changes):
     data = {
         "name": office.name,
         "address": office.address,
         "lat": office.lat,
         "lng": office.lng,
         "timezone": "Asia/Tokyo",
-        "opening_hours": '{"mon": ["08:00", "22:00"], "tue": ["08:00", "22:00"], '
-        '"wed": ["08:00", "22:00"], "thu": ["08:00", "22:00"], "fri": ["08:00", "22:00"], '
-        '"sat": null, "sun": null}',
-        "closed_dates": "[]",
+        **week(**(hours_of if hours_of is not None else {"sat": "closed", "sun": "closed"})),
+        "closed_dates": "2027-01-01\n2026-12-31",
         "unit_minutes": 60,
         "step_minutes": 30,
         "max_stay_minutes": 240,
         "extension_window_minutes": 15,
         "help_desk_phone": "03-1111-2222",
-        "rules_allowed": '["designated_seats"]',
-        "rules_forbidden": '["meeting_room"]',
+        "rules_allowed": ["designated_seats", "phone_booth"],
+        "rules_forbidden": ["meeting_room"],
         "is_active": "on",
     }
     data.update(changes)
@@ -47,13 +62,40 @@ def test_operator_staff_set_up_their_office_and_it_is_audited(client, world):
     assert (world.office.unit_minutes, world.office.step) == (60, 30)
     assert world.office.opening_hours["sat"] is None
     hours.validate(world.office.opening_hours, world.office.closed_dates, world.office.timezone)
+    assert world.office.opening_hours["mon"] == ["08:00", "22:00"]
+    assert world.office.closed_dates == ["2026-12-31", "2027-01-01"]
+    assert world.office.rules_allowed == ["designated_seats", "phone_booth"]
     assert world.office.rules_forbidden == ["meeting_room"]
     assert AuditEntry.objects.filter(action="office.update").exists()
 
 
+def test_the_weekday_editor_shows_the_hours_and_takes_overnight_and_24_hours(client, world):
+    client.force_login(world.staff)
+    page = client.get(f"/console/offices/{world.office.pk}/").content.decode()
+    assert 'name="opening_hours_0"' in page and "JSON" not in page
+    late = {"fri": ("18:00", "02:00"), "sat": "24h", "sun": ("08:00", "00:00")}
+    response = client.post(f"/console/offices/{world.office.pk}/", office_form(world.office, late))
+    assert response.status_code == 302
+    world.office.refresh_from_db()
+    assert world.office.opening_hours["fri"] == ["18:00", "02:00"]
+    assert world.office.opening_hours["sat"] == ["00:00", "24:00"]
+    assert world.office.opening_hours["sun"] == ["08:00", "24:00"]
+
+
+def test_an_open_day_without_times_or_a_rule_both_ways_is_refused(client, world):
+    client.force_login(world.staff)
+    bad = office_form(world.office, {"mon": ("", "")}, rules_forbidden=["phone_booth"])
+    response = client.post(f"/console/offices/{world.office.pk}/", bad)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["opening_hours"] and errors["rules_forbidden"]
+    world.office.refresh_from_db()
+    assert world.office.unit_minutes == 120
+
+
 def test_bad_hours_are_refused_with_the_reason_and_nothing_saved(client, world):
     client.force_login(world.staff)
-    bad = office_form(world.office, opening_hours='{"mon": ["25:00", "08:00"]}', unit_minutes=30)
+    bad = office_form(world.office, {"mon": ("25:00", "08:00")}, unit_minutes=30)
     response = client.post(f"/console/offices/{world.office.pk}/", bad)
     assert response.status_code == 200
     assert response.context["form"].errors["opening_hours"]
@@ -104,8 +146,7 @@ def test_staff_assign_a_lock_and_a_secret_in_the_settings_is_refused(client, wor
 
 def test_an_office_opening_at_24_00_is_refused_with_its_code(client, world):
     client.force_login(world.staff)
-    days = ", ".join(f'"{d}": ["24:00", "08:00"]' for d in hours.DAYS)
-    bad = office_form(world.office, opening_hours="{" + days + "}", unit_minutes=30)
+    bad = office_form(world.office, dict.fromkeys(hours.DAYS, ("24:00", "08:00")), unit_minutes=30)
     response = client.post(f"/console/offices/{world.office.pk}/", bad, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     errors = response.context["form"].errors.as_data()["opening_hours"]
