@@ -1,0 +1,88 @@
+"""Money documents under concurrency, on PostgreSQL: numbers stay gap-free and unique, a
+charge is recorded once however many deliveries race, refunds never pass the charge."""
+
+from functools import partial
+
+import pytest
+from django.db import transaction
+
+from officepass.accounts.models import User
+from officepass.core.errors import DomainError
+from officepass.invoices.checks import ledger_breaches, numbering_breaches
+from officepass.invoices.models import Receipt, ReturnInvoice
+from officepass.invoices.services import record_charge, record_refund
+from tests import factories
+from tests.concurrency.race import run_together
+from tests.invoices.test_services import AT, PLAN
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("on_postgres"),
+    pytest.mark.django_db(transaction=True),
+]
+THREADS = 12
+
+
+class Rollback(Exception):
+    pass
+
+
+def _charge(payer_id: int, reference: str, fail: bool = False) -> int:
+    payer = User.objects.get(pk=payer_id)
+    with transaction.atomic():
+        receipt = record_charge(
+            payer=payer, provider="fake", provider_reference=reference, occurred_at=AT, lines=[PLAN]
+        )
+        if fail:  # the caller's transaction fails after the receipt: its number comes back
+            raise Rollback(receipt.number)
+    return receipt.number
+
+
+def test_concurrent_receipts_are_numbered_without_gaps_even_when_some_roll_back():
+    payer = factories.member()
+    calls = [partial(_charge, payer.pk, f"ch_{i}", fail=i % 4 == 0) for i in range(THREADS)]
+    outcomes = run_together(calls)
+    numbers = sorted(n for n in outcomes if isinstance(n, int))
+    assert len(numbers) == THREADS - THREADS // 4
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert sum(isinstance(o, Rollback) for o in outcomes) == THREADS // 4
+    assert numbering_breaches() == []
+
+
+def test_one_charge_delivered_by_many_at_once_gives_one_receipt():
+    payer = factories.member()
+    outcomes = run_together([partial(_charge, payer.pk, "ch_same") for _ in range(THREADS)])
+    assert outcomes == [1] * THREADS
+    assert Receipt.objects.count() == 1
+
+
+def _refund(receipt_id: int, reference: str) -> int | str:
+    receipt = Receipt.objects.get(pk=receipt_id)
+    try:
+        document = record_refund(
+            receipt=receipt,
+            amount_yen=5000,
+            reason="race",
+            provider="fake",
+            provider_reference=reference,
+            occurred_at=AT,
+            actor=None,
+        )
+    except DomainError as error:
+        return error.code
+    return document.number
+
+
+def test_concurrent_refunds_never_pass_the_charge():
+    receipt = record_charge(
+        payer=factories.member(),
+        provider="fake",
+        provider_reference="ch_1",
+        occurred_at=AT,
+        lines=[PLAN],
+    )
+    outcomes = run_together([partial(_refund, receipt.pk, f"re_{i}") for i in range(THREADS)])
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1, 2]  # 2 × 5000 ≤ 13750
+    assert outcomes.count("refund_exceeds_charge") == THREADS - 2
+    assert ReturnInvoice.objects.count() == 2
+    assert ledger_breaches() == [] and numbering_breaches() == []
