@@ -1,11 +1,21 @@
 """Two tenants side by side: operator/company ALPHA (the owner) and BRAVO (the outsider)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from officepass.accounts.models import Company, User
+from officepass.core import clock
+from officepass.invoices.models import CompanyInvoice, Receipt, ReturnInvoice
+from officepass.invoices.services import (
+    SaleLine,
+    company_invoice_issue,
+    company_rate_set,
+    record_charge,
+    record_refund,
+)
 from officepass.offices.models import Office, Operator, Space
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
@@ -31,6 +41,9 @@ class World:
     member: User
     other_staff: User
     other_admin: User
+    invoice: CompanyInvoice
+    receipt: Receipt
+    return_invoice: ReturnInvoice
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -42,6 +55,9 @@ class World:
             "member_id": self.employee.pk,
             "action": "grant",
             "operator_id": self.operator.pk,
+            "invoice_id": self.invoice.pk,
+            "receipt_id": self.receipt.pk,
+            "return_invoice_id": self.return_invoice.pk,
         }
 
 
@@ -66,6 +82,7 @@ def world(db) -> World:
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
     )
+    invoice, receipt, return_invoice = _money(company, employee)
     return World(
         operator=operator,
         office=office,
@@ -80,4 +97,34 @@ def world(db) -> World:
         member=factories.member("plain-member@example.com"),
         other_staff=_user("bravo-staff@example.com", operator=bravo),
         other_admin=_user("bravo-admin@example.com", company=other, is_company_admin=True),
+        invoice=invoice,
+        receipt=receipt,
+        return_invoice=return_invoice,
     )
+
+
+def _money(company: Company, employee: User) -> tuple[CompanyInvoice, Receipt, ReturnInvoice]:
+    """ALPHA's documents: this month's company invoice, a card receipt and its refund."""
+    now = clock.now()
+    company_rate_set(
+        company=company, yen_per_ticket=1100, effective_from=now - timedelta(days=400), actor=None
+    )
+    invoice = company_invoice_issue(company=company, month_start=now)
+    assert invoice is not None
+    receipt = record_charge(
+        payer=employee,
+        provider="fake",
+        provider_reference="ch_alpha",
+        occurred_at=now,
+        lines=[SaleLine("追加5回パック", "Add-on pack of 5", 8800, 10)],
+    )
+    return_invoice = record_refund(
+        receipt=receipt,
+        amount_yen=8800,
+        reason="ALPHA-COMPANY refund",
+        provider="fake",
+        provider_reference="re_alpha",
+        occurred_at=now,
+        actor=None,
+    )
+    return invoice, receipt, return_invoice
