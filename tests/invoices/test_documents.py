@@ -180,7 +180,7 @@ def test_reconcile_finds_a_tampered_figure_and_a_gap_in_the_numbers():
     assert all_breaches() == []
     with connection.cursor() as cursor:  # what only a bypass of the guards could do
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE invoices_receipt DISABLE TRIGGER USER")
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("UPDATE invoices_receipt SET tax_yen = 1251, number = 2")
     assert any("1251" in p for p in document_breaches())
     assert any("highest number is 2" in p for p in numbering_breaches())

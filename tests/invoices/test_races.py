@@ -86,3 +86,29 @@ def test_concurrent_refunds_never_pass_the_charge():
     assert outcomes.count("refund_exceeds_charge") == THREADS - 2
     assert ReturnInvoice.objects.count() == 2
     assert ledger_breaches() == [] and numbering_breaches() == []
+
+
+def test_several_workers_issue_a_companys_month_once():
+    from officepass.accounts.models import Company
+    from officepass.core import clock
+    from officepass.invoices.models import CompanyInvoice
+    from officepass.invoices.services import company_invoices_issue, company_rate_set
+    from officepass.stays.services import stay_check_in
+
+    company = Company.objects.create(
+        name="Race K.K.", code="1111222233334444", plan=factories.corporate_plan()
+    )
+    employee = factories.corporate_member()
+    User.objects.filter(pk=employee.pk).update(company=company)
+    employee.refresh_from_db()
+    stay_check_in(member=employee, code=factories.code_for(factories.space()), minutes=120)
+    month = clock.month_start(clock.now())
+    company_rate_set(company=company, yen_per_ticket=1500, effective_from=month, actor=None)
+
+    def issue() -> list[int]:
+        return [i.number for i in company_invoices_issue(month_start=month)]
+
+    outcomes = run_together([issue for _ in range(6)])
+    assert sorted(outcomes) == [[], [], [], [], [], [1]] or all(o == [1] for o in outcomes)
+    assert CompanyInvoice.objects.count() == 1
+    assert numbering_breaches() == []
