@@ -118,7 +118,7 @@ def record_charge(
             rate_totals=as_json(totals),
             payer=payer,
             company=company,
-            recipient_name=payer.name or payer.email,
+            recipient_name=company.name if company else (payer.name or payer.email),
             provider=provider,
             provider_reference=provider_reference,
             occurred_at=occurred_at,

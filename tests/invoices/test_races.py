@@ -112,3 +112,26 @@ def test_several_workers_issue_a_companys_month_once():
     assert sorted(outcomes) == [[], [], [], [], [], [1]] or all(o == [1] for o in outcomes)
     assert CompanyInvoice.objects.count() == 1
     assert numbering_breaches() == []
+
+
+def test_control_without_the_numbering_lock_concurrent_receipts_collide(monkeypatch):
+    """The bug the counter lock prevents: numbers read as max + 1 with no lock. Two issuers
+    read the same max, and the unique number refuses one of them (a failed payment record)."""
+    import threading
+
+    from django.db.models import Max
+
+    from officepass.invoices import services
+
+    both_read = threading.Barrier(THREADS, timeout=30)
+
+    def unguarded_next(kind: str) -> int:
+        highest = Receipt.objects.aggregate(m=Max("number"))["m"] or 0
+        both_read.wait()  # every issuer has read the same highest number
+        return highest + 1
+
+    monkeypatch.setattr(services, "_lock_counter", lambda kind: None)
+    monkeypatch.setattr(services, "_next_number", unguarded_next)
+    payer = factories.member()
+    outcomes = run_together([partial(_charge, payer.pk, f"ch_{i}") for i in range(THREADS)])
+    assert sum(isinstance(o, Exception) for o in outcomes) == THREADS - 1, outcomes
