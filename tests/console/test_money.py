@@ -158,3 +158,30 @@ def test_members_download_their_own_receipts_forever_and_no_one_elses(client, wo
     assert client.get(mine).status_code == 404
     assert client.get(refund).status_code == 404
     assert world.receipt.code not in client.get("/receipts").content.decode()
+
+
+def test_a_ticket_refund_after_the_invoice_is_an_adjustment_on_the_next_one(
+    client, october_invoice, world
+):
+    october = Stay.objects.filter(
+        member=world.employee, started_at__gte=MONTH.start, started_at__lt=MONTH.end
+    ).last()
+    with time_machine.travel(at(5, 12, month=11), tick=False):
+        ticket_refund_for_stay(actor=world.staff, stay=october, tickets=1, reason="late")
+    with time_machine.travel(at(1, 0, 5, month=12), tick=False):
+        assert tasks.company_invoices_issue_due() == 1
+    november = CompanyInvoice.objects.get(company=world.company, period_start=MONTH.end)
+    adjustment = MoneyEntry.objects.get(company_invoice=november, tickets__lt=0)
+    assert (adjustment.tickets, adjustment.amount_yen) == (-1, -RATE)
+    assert "2026-10" in adjustment.description_ja and "2026-10" in adjustment.description_en
+    # Over both invoices, the company pays for exactly what both months' reports now say.
+    client.force_login(world.admin)
+    reported = 0
+    for month in ("2026-10", "2026-11"):
+        url = f"/console/companies/{world.company.pk}/usage.csv?month={month}"
+        reported += sum(int(r["tickets"]) for r in read_csv(client.get(url)))
+    assert october_invoice.tickets + november.tickets == reported
+    assert october_invoice.total_yen + november.total_yen == reported * RATE
+    assert document_breaches() == [] and numbering_breaches() == []
+    text = pdf_text(render_company_invoice_pdf(november))
+    assert f"¥{-RATE:,}" in text and f"¥{november.total_yen:,}" in text
