@@ -185,3 +185,22 @@ def test_a_ticket_refund_after_the_invoice_is_an_adjustment_on_the_next_one(
     assert document_breaches() == [] and numbering_breaches() == []
     text = pdf_text(render_company_invoice_pdf(november))
     assert f"¥{-RATE:,}" in text and f"¥{november.total_yen:,}" in text
+
+
+def test_the_money_pages_speak_japanese_and_english(client, world):
+    client.force_login(world.employee)
+    assert "領収書" in client.get("/receipts", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    english_reader = world.other_staff.__class__.objects.create_user(
+        "en-desk@example.com", "x", is_staff=True, language="en"
+    )
+    client.force_login(world.secretariat)
+    for url, japanese, english in (
+        ("/console/money/invoices/", "法人向け請求書", "Company invoices"),
+        ("/console/money/receipts/", "領収書", "Receipts"),
+        ("/console/money/refunds/", "返金", "Refunds"),
+        (f"/console/companies/{world.company.pk}/rate/", "チケット単価", "Price per ticket"),
+    ):
+        client.force_login(world.secretariat)  # language: ja
+        assert japanese in client.get(url).content.decode(), url
+        client.force_login(english_reader)
+        assert english in client.get(url).content.decode(), url

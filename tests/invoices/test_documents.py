@@ -185,3 +185,9 @@ def test_reconcile_finds_a_tampered_figure_and_a_gap_in_the_numbers():
     assert any("1251" in p for p in document_breaches())
     assert any("highest number is 2" in p for p in numbering_breaches())
     assert receipt.pk
+
+
+def test_an_empty_issuer_name_stops_start_up(settings):
+    settings.INVOICE_ISSUER_NAME_EN = " "
+    with pytest.raises(SystemCheckError, match=r"invoices\.E002"):
+        call_command("check")
