@@ -421,13 +421,18 @@ def company_late_refunds(
     ]
 
 
+def _month_stays(start: datetime, end: datetime, *, company: Any) -> Any:
+    return Stay.objects.filter(member__company=company, started_at__gte=start, started_at__lt=end)
+
+
 def company_invoice_issue(
     *, company: Company, month_start: datetime, actor: User | None = None
 ) -> CompanyInvoice | None:
     """Issue the company's invoice for the network month starting at `month_start` (once:
     a repeat returns the first). Lines: the month's use per employee and office at the price
     in force at the month's start, then adjustments for ticket refunds of earlier invoiced
-    months written since the last invoice. None when there is nothing to bill."""
+    months written since the last invoice. None when there is nothing to bill, or while a
+    stay of the month is still running (an extension would add tickets after the invoice)."""
     start = clock.month_start(month_start)
     end = clock.next_month_start(start)
     with transaction.atomic():
@@ -435,6 +440,8 @@ def company_invoice_issue(
         existing = CompanyInvoice.objects.filter(company=company, period_start=start).first()
         if existing:
             return existing
+        if _month_stays(start, end, company=company).filter(status=Stay.Status.ACTIVE).exists():
+            return None  # a stay of the month may still extend: wait until it is over
         now = clock.now()
         usage = company_month_usage(company, start, end)
         rate = company_rate_at(company, start)
@@ -530,10 +537,9 @@ def company_invoices_issue(*, month_start: datetime) -> list[CompanyInvoice]:
         .order_by("-issued_at")
         .values("issued_at")[:1]
     )
-    used = Exists(
-        Stay.objects.filter(
-            member__company=OuterRef("pk"), started_at__gte=start, started_at__lt=end
-        )
+    used = Exists(_month_stays(start, end, company=OuterRef("pk")))
+    running = Exists(
+        _month_stays(start, end, company=OuterRef("pk")).filter(status=Stay.Status.ACTIVE)
     )
     priced = Exists(
         CompanyTicketRate.objects.filter(company=OuterRef("pk"), effective_from__lte=start)
@@ -551,6 +557,7 @@ def company_invoices_issue(*, month_start: datetime) -> list[CompanyInvoice]:
         .exclude(invoices__period_start=start)
         .annotate(last_issued=last_issued)
         .filter((used & priced) | late_refunds)
+        .exclude(running)  # invoiced once the month's last stay is over (no more extensions)
     )
     issued = []
     for company in companies.order_by("pk"):

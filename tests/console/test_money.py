@@ -204,3 +204,26 @@ def test_the_money_pages_speak_japanese_and_english(client, world):
         assert japanese in client.get(url).content.decode(), url
         client.force_login(english_reader)
         assert english in client.get(url).content.decode(), url
+
+
+def test_the_month_is_invoiced_once_its_last_stay_is_over(world):
+    from officepass.accounts.models import User
+    from officepass.stays.services import stay_check_in, stay_checkout
+    from tests import factories
+
+    late = factories.corporate_member("late@example.com")
+    User.objects.filter(pk=late.pk).update(company=world.company)
+    late.refresh_from_db()
+    company_rate_set(
+        company=world.company, yen_per_ticket=RATE, effective_from=MONTH.start, actor=None
+    )
+    with time_machine.travel(at(31, 23), tick=False) as clock:
+        stay = stay_check_in(member=late, code=factories.code_for(world.space), minutes=240)
+        clock.move_to(at(1, 0, 5, month=11))
+        assert tasks.company_invoices_issue_due() == 0  # still inside: it may extend
+        clock.move_to(at(1, 2, 30, month=11))
+        stay_checkout(member=late, stay_id=stay.pk, unlock=False)
+        assert tasks.company_invoices_issue_due() == 1
+    invoice = CompanyInvoice.objects.get(company=world.company, period_start=MONTH.start)
+    assert invoice.tickets == stay.tickets_consumed == 2
+    assert invoice.total_yen == 2 * RATE
