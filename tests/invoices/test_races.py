@@ -93,7 +93,7 @@ def test_several_workers_issue_a_companys_month_once():
     from officepass.core import clock
     from officepass.invoices.models import CompanyInvoice
     from officepass.invoices.services import company_invoices_issue, company_rate_set
-    from officepass.stays.services import stay_check_in
+    from officepass.stays.services import stay_check_in, stay_checkout
 
     company = Company.objects.create(
         name="Race K.K.", code="1111222233334444", plan=factories.corporate_plan()
@@ -101,7 +101,8 @@ def test_several_workers_issue_a_companys_month_once():
     employee = factories.corporate_member()
     User.objects.filter(pk=employee.pk).update(company=company)
     employee.refresh_from_db()
-    stay_check_in(member=employee, code=factories.code_for(factories.space()), minutes=120)
+    stay = stay_check_in(member=employee, code=factories.code_for(factories.space()), minutes=120)
+    stay_checkout(member=employee, stay_id=stay.pk, unlock=False)  # the month's use is over
     month = clock.month_start(clock.now())
     company_rate_set(company=company, yen_per_ticket=1500, effective_from=month, actor=None)
 
