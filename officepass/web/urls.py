@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from officepass.web.views import account, checkin, pages, pwa, stay, trouble
+from officepass.web.views import account, checkin, pages, pwa, receipts, stay, trouble
 
 
 class IdConverter:
@@ -37,6 +37,13 @@ urlpatterns = [
     path("trouble", trouble.trouble, name="trouble"),
     path("tickets", pages.tickets, name="tickets"),
     path("history", pages.history, name="history"),
+    path("receipts", receipts.receipts, name="receipts"),
+    path("receipts/<id:receipt_id>.pdf", receipts.receipt_pdf, name="receipt_pdf"),
+    path(
+        "return-invoices/<id:return_invoice_id>.pdf",
+        receipts.return_invoice_pdf,
+        name="return_invoice_pdf",
+    ),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="sw"),
     path("offline", pwa.offline, name="offline"),

@@ -1,14 +1,26 @@
 """Two tenants side by side: operator/company ALPHA (the owner) and BRAVO (the outsider)."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from officepass.accounts.models import Company, User
+from officepass.core import clock
+from officepass.invoices.models import CompanyInvoice, Receipt, ReturnInvoice
+from officepass.invoices.services import (
+    SaleLine,
+    company_invoice_issue,
+    company_rate_set,
+    record_charge,
+    record_refund,
+)
 from officepass.offices.models import Office, Operator, Space
 from officepass.stays.models import Stay
-from officepass.stays.services import stay_check_in
+from officepass.stays.services import stay_check_in, stay_checkout
 from officepass.support.models import TroubleReport
 from officepass.support.services import trouble_report_create
 from tests import factories
@@ -31,6 +43,9 @@ class World:
     member: User
     other_staff: User
     other_admin: User
+    invoice: CompanyInvoice
+    receipt: Receipt
+    return_invoice: ReturnInvoice
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -42,6 +57,9 @@ class World:
             "member_id": self.employee.pk,
             "action": "grant",
             "operator_id": self.operator.pk,
+            "invoice_id": self.invoice.pk,
+            "receipt_id": self.receipt.pk,
+            "return_invoice_id": self.return_invoice.pk,
         }
 
 
@@ -62,6 +80,7 @@ def world(db) -> World:
     employee = factories.corporate_member("alpha-employee@example.com")
     User.objects.filter(pk=employee.pk).update(company=company)
     employee.refresh_from_db()
+    invoice, receipt, return_invoice = _money(company, employee, space)
     stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
@@ -80,4 +99,41 @@ def world(db) -> World:
         member=factories.member("plain-member@example.com"),
         other_staff=_user("bravo-staff@example.com", operator=bravo),
         other_admin=_user("bravo-admin@example.com", company=other, is_company_admin=True),
+        invoice=invoice,
+        receipt=receipt,
+        return_invoice=return_invoice,
     )
+
+
+def _money(
+    company: Company, employee: User, space: Space
+) -> tuple[CompanyInvoice, Receipt, ReturnInvoice]:
+    """ALPHA's documents: the invoice of a stay in June 2025 (a fixed past month, issued by
+    then), a card receipt and its refund."""
+    june = datetime(2025, 6, 10, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    month = june.replace(day=1, hour=0)
+    company_rate_set(company=company, yen_per_ticket=1100, effective_from=month, actor=None)
+    with time_machine.travel(june, tick=False):
+        stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
+        stay_checkout(member=employee, stay_id=stay.pk, unlock=False)
+    with time_machine.travel(june + timedelta(days=21), tick=False):
+        invoice = company_invoice_issue(company=company, month_start=month)
+    assert invoice is not None
+    now = clock.now()
+    receipt = record_charge(
+        payer=employee,
+        provider="fake",
+        provider_reference="ch_alpha",
+        occurred_at=now,
+        lines=[SaleLine("追加5回パック", "Add-on pack of 5", 8800, 10)],
+    )
+    return_invoice = record_refund(
+        receipt=receipt,
+        amount_yen=8800,
+        reason="ALPHA-COMPANY refund",
+        provider="fake",
+        provider_reference="re_alpha",
+        occurred_at=now,
+        actor=None,
+    )
+    return invoice, receipt, return_invoice
