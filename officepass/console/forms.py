@@ -157,6 +157,20 @@ class TroubleStatusForm(forms.Form):
     status = forms.ChoiceField(choices=TroubleReport.Status.choices, label=_("Status"))
 
 
+class TroubleAssignForm(forms.Form):
+    def __init__(self, people: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = forms.ModelChoiceField(
+            queryset=people, required=False, label=_("Assignee"), empty_label=_("Nobody")
+        )
+
+
+class TroubleTextForm(forms.Form):
+    body = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Text")
+    )
+
+
 class PlanForm(forms.Form):
     plan = forms.ModelChoiceField(queryset=Plan.objects.order_by("name"), label=_("Plan"))
 

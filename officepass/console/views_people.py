@@ -17,6 +17,7 @@ from officepass.offices.selectors import operator_get, operators_with_office_cou
 from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
 from officepass.support.models import TroubleReport
+from officepass.support.selectors import trouble_assignees, trouble_entries
 from officepass.tickets import services as ticket_services
 from officepass.tickets.selectors import balance_of
 from officepass.tickets.services import ticket_grant, ticket_purchase_pack
@@ -24,28 +25,82 @@ from officepass.tickets.services import ticket_grant, ticket_purchase_pack
 
 @console_view(*OFFICE_ROLES)
 def trouble_list(request: HttpRequest) -> HttpResponse:
-    reports = access.troubles_visible(actor(request)).order_by("-created_at")
-    status = request.GET.get("status", "")
+    """The inbox: filters by status, kind, office name and who has it."""
+    user = actor(request)
+    reports = access.troubles_visible(user).select_related("assignee").order_by("-created_at")
+    status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
+    who, office = request.GET.get("assignee", ""), request.GET.get("office", "").strip()[:100]
     if status in TroubleReport.Status.values:
         reports = reports.filter(status=status)
+    if kind in TroubleReport.Kind.values:
+        reports = reports.filter(kind=kind)
+    if who == "me":
+        reports = reports.filter(assignee=user)
+    elif who == "none":
+        reports = reports.filter(assignee__isnull=True)
+    if office:
+        reports = reports.filter(office__name__icontains=office)
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": TroubleReport.Status.choices}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": TroubleReport.Status.choices,
+        "kind": kind,
+        "kinds": TroubleReport.Kind.choices,
+        "assignee": who,
+        "office": office,
+    }
     return render(request, "console/trouble_list.html", context)
 
 
 @console_view(*OFFICE_ROLES)
 def trouble_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.access_trouble(user=actor(request), report_id=report_id)
+    user = actor(request)
+    report = access.access_trouble(user=user, report_id=report_id)
     form = forms.TroubleStatusForm(request.POST or None, initial={"status": report.status})
-    if request.method == "POST" and form.is_valid():
-        support_services.trouble_report_set_status(
-            actor=actor(request), report=report, status=form.cleaned_data["status"]
-        )
-        messages.success(request, _("Saved."))
-        return redirect("console:trouble", report_id=report.pk)
-    stay = trouble_stay_visible(user=actor(request), report=report)
+    people = trouble_assignees(report)
+    assign_form = forms.TroubleAssignForm(
+        people, request.POST or None, initial={"assignee": report.assignee_id}
+    )
+    note_form = forms.TroubleTextForm(request.POST or None)
+    action = request.POST.get("action", "status")
+    if request.method == "POST":
+        done = False
+        if action == "status" and form.is_valid():
+            support_services.trouble_report_set_status(
+                actor=user, report=report, status=form.cleaned_data["status"]
+            )
+            done = True
+        elif action == "assign" and assign_form.is_valid():
+            support_services.trouble_assign(
+                actor=user, report=report, assignee=assign_form.cleaned_data["assignee"]
+            )
+            done = True
+        elif action in ("note", "reply") and note_form.is_valid():
+            write = (
+                support_services.trouble_note_add
+                if action == "note"
+                else support_services.trouble_reply
+            )
+            try:
+                write(actor=user, report=report, body=note_form.cleaned_data["body"])
+                done = True
+            except DomainError:
+                note_form.add_error("body", _("This report has no member to reply to."))
+        if done:
+            messages.success(request, _("Saved."))
+            return redirect("console:trouble", report_id=report.pk)
+    stay = trouble_stay_visible(user=user, report=report)
     commands = stay_lock_commands(stay) if stay else []
-    context = {"report": report, "stay": stay, "form": form, "commands": commands}
+    context = {
+        "report": report,
+        "stay": stay,
+        "form": form,
+        "assign_form": assign_form,
+        "note_form": note_form,
+        "entries": trouble_entries(report),
+        "commands": commands,
+    }
     return render(request, "console/trouble_detail.html", context)
 
 

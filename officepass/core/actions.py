@@ -121,6 +121,9 @@ class AuditAction(models.TextChoices):
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")
+    TROUBLE_NOTE = "trouble_report.note", _("Internal note added to a trouble report")
+    TROUBLE_REPLY = "trouble_report.reply", _("Reply sent to the member")
+    TROUBLE_ASSIGN = "trouble_report.assign", _("Trouble report assigned")
 
 
 def action_label(action: str) -> str:

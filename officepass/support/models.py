@@ -32,6 +32,49 @@ class TroubleReport(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     diagnostics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # Who works on it now (their history is in the entries); staff of the office's operator
+    # or the secretariat.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_trouble_reports",
+    )
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class TroubleEntry(models.Model):
+    """The report's timeline, append-only: internal notes, replies the member sees (and gets
+    by e-mail), status changes and assignments. The author's label is kept, so an entry
+    still says who wrote it after their account is gone."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Internal note")
+        REPLY = "reply", _("Reply to the member")
+        STATUS = "status", _("Status changed")
+        ASSIGN = "assign", _("Assigned")
+
+    report = models.ForeignKey(TroubleReport, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=254, blank=True)
+    body = models.TextField(max_length=4000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["note", "reply"]) | ~models.Q(body=""),
+                name="trouble_entry_note_or_reply_has_text",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.report_id}"

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from officepass.accounts.access import can_run_office
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
 from officepass.offices.models import Office
-from officepass.support.models import TroubleReport
+from officepass.support.models import TroubleEntry, TroubleReport
 
 
 def _email_secretariat(report: TroubleReport) -> None:
@@ -119,4 +120,88 @@ def trouble_report_set_status(*, actor: User, report: TroubleReport, status: str
                 old=report.status,
                 new=status,
             )
+            _entry(actor, report, TroubleEntry.Kind.STATUS, old=report.status, new=status)
             report.status = status
+
+
+def _entry(
+    actor: User | None, report: TroubleReport, kind: str, body: str = "", **data: Any
+) -> TroubleEntry:
+    return TroubleEntry.objects.create(
+        report=report,
+        kind=kind,
+        author=actor,
+        author_label=getattr(actor, "email", "") or "",
+        body=body,
+        data=data,
+        created_at=clock.now(),
+    )
+
+
+def _text(body: str) -> str:
+    text = body.strip()
+    if not text or len(text) > 4000:
+        raise DomainError("invalid_input", field="body")
+    return text
+
+
+def trouble_note_add(*, actor: User, report: TroubleReport, body: str) -> TroubleEntry:
+    """An internal note: staff and the secretariat see it, the member never does."""
+    with transaction.atomic():
+        entry = _entry(actor, report, TroubleEntry.Kind.NOTE, _text(body))
+        audit(actor=actor, action=AuditAction.TROUBLE_NOTE, target=report, entry=entry.pk)
+    return entry
+
+
+def trouble_reply(*, actor: User, report: TroubleReport, body: str) -> TroubleEntry:
+    """A reply the member reads on their trouble page and receives by e-mail (sent after the
+    commit, in the member's language)."""
+    if report.member_id is None:
+        raise DomainError("invalid_input", field="body")  # officepass raised it: nobody to tell
+    with transaction.atomic():
+        entry = _entry(actor, report, TroubleEntry.Kind.REPLY, _text(body))
+        audit(actor=actor, action=AuditAction.TROUBLE_REPLY, target=report, entry=entry.pk)
+        transaction.on_commit(lambda: _email_member(report, entry))
+    return entry
+
+
+def _email_member(report: TroubleReport, entry: TroubleEntry) -> None:
+    from django.utils import translation
+
+    member = report.member
+    if member is None:
+        return
+    with translation.override(getattr(member, "language", "") or settings.LANGUAGE_CODE):
+        from django.utils.translation import gettext as _t
+
+        send_mail(
+            _t("Reply to your trouble report #%(id)s") % {"id": report.pk},
+            _t("%(office)s\n\n%(body)s\n\nSee all replies in the app: Help → My reports.")
+            % {"office": report.office.name, "body": entry.body},
+            settings.DEFAULT_FROM_EMAIL,
+            [member.email],
+            fail_silently=True,
+        )
+
+
+def trouble_assign(*, actor: User, report: TroubleReport, assignee: User | None) -> None:
+    """Give the report to someone who runs its office (or to nobody), with the history entry."""
+    if assignee is not None and not (
+        assignee.is_staff or can_run_office(assignee, report.office.operator_id)
+    ):
+        raise DomainError("invalid_input", field="assignee")
+    new = assignee.pk if assignee is not None else None
+    with transaction.atomic():
+        moved = TroubleReport.objects.filter(pk=report.pk).exclude(assignee_id=new)
+        if not moved.update(assignee=assignee):
+            return
+        label = assignee.email if assignee is not None else ""
+        _entry(actor, report, TroubleEntry.Kind.ASSIGN, assignee=new, assignee_label=label)
+        audit(
+            actor=actor,
+            action=AuditAction.TROUBLE_ASSIGN,
+            target=report,
+            old=report.assignee_id,
+            new=new,
+        )
+        report.assignee = assignee

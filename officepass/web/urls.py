@@ -35,6 +35,7 @@ urlpatterns = [
     path("stays/<id:stay_id>/recover", stay.recover, name="recover"),
     path("stays/<id:stay_id>/backup-pin", stay.backup_pin, name="backup_pin"),
     path("trouble", trouble.trouble, name="trouble"),
+    path("trouble/mine", trouble.trouble_mine, name="trouble-mine"),
     path("tickets", pages.tickets, name="tickets"),
     path("history", pages.history, name="history"),
     path("receipts", receipts.receipts, name="receipts"),

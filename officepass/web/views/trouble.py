@@ -9,6 +9,7 @@ from django.shortcuts import render
 from officepass.core.errors import DomainError
 from officepass.offices.selectors import nearby_free, office_or_none
 from officepass.stays.selectors import stay_of_member
+from officepass.support.selectors import trouble_entries, trouble_reports_of_member
 from officepass.support.services import trouble_report_create
 from officepass.web.views.pages import member_of
 
@@ -45,3 +46,13 @@ def trouble(request: HttpRequest) -> HttpResponse:
             return render(request, "web/trouble.html", context, status=exc.status)
         context["report"] = report
     return render(request, "web/trouble.html", context)
+
+
+@login_required
+def trouble_mine(request: HttpRequest) -> HttpResponse:
+    """The member's own reports, each with the replies staff sent (never internal notes)."""
+    reports = [
+        (report, trouble_entries(report, member_view=True))
+        for report in trouble_reports_of_member(member_of(request))[:50]
+    ]
+    return render(request, "web/trouble_mine.html", {"reports": reports})
