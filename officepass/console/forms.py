@@ -131,6 +131,73 @@ class LockForm(forms.Form):
         return value
 
 
+class LockSettingsForm(forms.Form):
+    """A driver's settings as fields (its `settings_fields`), not JSON. Secrets are asked as
+    the NAMES of environment variables (kept under "secret_env"); other keys the space already
+    has stay as they are, and "Other settings (JSON)" takes any the form does not name."""
+
+    def __init__(self, driver: str, current: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        from officepass.locks.registry import DRIVERS
+
+        super().__init__(*args, **kwargs)
+        self.driver = driver
+        self.spec = DRIVERS[driver].settings_fields if driver in DRIVERS else ()
+        env = current.get("secret_env") if isinstance(current.get("secret_env"), dict) else {}
+        named = {f.key for f in self.spec}
+        for spec in self.spec:
+            value = (env or {}).get(spec.key) if spec.kind == "env" else current.get(spec.key)
+            field: forms.Field
+            if spec.kind == "number":
+                field = forms.FloatField(min_value=0, required=spec.required)
+            elif spec.kind == "bool":
+                field = forms.BooleanField(required=False)
+            elif spec.kind == "choice":
+                choices = [("", "—")] if not spec.required else []
+                field = forms.ChoiceField(
+                    choices=choices + [(c, c) for c in spec.choices], required=spec.required
+                )
+            elif spec.kind == "env":
+                field = forms.RegexField(
+                    r"^[A-Z][A-Z0-9_]{0,63}$",
+                    required=spec.required,
+                    error_messages={
+                        "invalid": _("Give an environment variable name (A-Z, 0-9, _).")
+                    },
+                )
+            else:
+                field = forms.CharField(max_length=300, required=spec.required)
+            field.label, field.help_text, field.initial = spec.label, spec.help, value
+            self.fields[f"s_{spec.key}"] = field
+        extra = {k: v for k, v in current.items() if k not in named and k != "secret_env"}
+        self.fields["extra"] = forms.JSONField(
+            required=False, initial=extra or None, label=_("Other settings (JSON)")
+        )
+
+    def clean_extra(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("extra") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Give a JSON object."))
+        return value
+
+    def lock_settings(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out: dict[str, Any] = dict(data.get("extra") or {})
+        env: dict[str, str] = {}
+        for spec in self.spec:
+            value = data.get(f"s_{spec.key}")
+            if value in (None, "") or (spec.kind == "bool" and value is False):
+                continue
+            if spec.kind == "env":
+                env[spec.key] = value
+            elif spec.kind == "number":
+                out[spec.key] = int(value) if float(value).is_integer() else value
+            else:
+                out[spec.key] = value
+        if env:
+            out["secret_env"] = env
+        return out
+
+
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company

@@ -69,13 +69,15 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("console:space", space_id=space.pk)
-    lock_form = forms.LockForm(
-        initial={"driver": driver_name(space), "settings": space.lock_settings}
-    )
+    chosen = request.GET.get("driver") or driver_name(space)
+    lock_form = forms.LockForm(initial={"driver": chosen, "settings": space.lock_settings})
+    current = dict(space.lock_settings or {}) if chosen == driver_name(space) else {}
+    settings_form = forms.LockSettingsForm(chosen, current)
     context = {
         "space": space,
         "form": form,
         "lock_form": lock_form,
+        "settings_form": settings_form,
         "url": space_checkin_url(space),
         "credentials": lock_credentials_needing_attention(space_id=space.pk),
         "reliability": [
@@ -110,12 +112,24 @@ def space_lock(request: HttpRequest, space_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Check the form."))
         return redirect("console:space", space_id=space.pk)
+    driver, lock_settings = form.cleaned_data["driver"], form.cleaned_data["settings"]
+    if request.POST.get("fields"):  # the driver's own form, not JSON
+        current = dict(space.lock_settings or {}) if driver == driver_name(space) else {}
+        fields = forms.LockSettingsForm(driver, current, request.POST)
+        if not fields.is_valid():
+            errors = "; ".join(
+                f"{fields.fields[name].label}: {' '.join(str(x) for x in e)}"
+                for name, e in fields.errors.items()
+            )
+            messages.error(request, _("Check the form: %(errors)s") % {"errors": errors})
+            return redirect(f"{reverse('console:space', args=[space.pk])}?driver={driver}")
+        lock_settings = fields.lock_settings()
     try:
         lock_configure(
             actor=actor(request),
             space=space,
-            driver=form.cleaned_data["driver"],
-            lock_settings=form.cleaned_data["settings"],
+            driver=driver,
+            lock_settings=lock_settings,
         )
         messages.success(request, _("Saved."))
     except DomainError as exc:

@@ -91,6 +91,22 @@ class LockError(Exception):
         super().__init__(f"{code}: {detail}" if detail else code)
 
 
+@dataclass(frozen=True)
+class SettingField:
+    """One of a driver's space settings, so the console can show a form instead of JSON.
+
+    `kind`: "text", "number", "bool", "choice" (from `choices`) or "env" (the NAME of an
+    environment variable holding a secret, kept under "secret_env"; never the secret itself).
+    """
+
+    key: str
+    label: Any
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: Any = ""
+
+
 class LockDriver(abc.ABC):
     """One kind of door.
 
@@ -100,6 +116,8 @@ class LockDriver(abc.ABC):
 
     name: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    # The space settings the console's form asks for (the docstring of each driver says more).
+    settings_fields: tuple[SettingField, ...] = ()
 
     def __init__(self, settings: Mapping[str, Any], secrets: Mapping[str, str] | None = None):
         self.settings = settings

@@ -24,6 +24,7 @@ from uuid import UUID
 
 import httpx
 from django.conf import settings as django_settings
+from django.utils.translation import gettext_lazy as _
 
 from officepass.core import clock
 from officepass.locks.drivers.akerun import tokens
@@ -34,6 +35,7 @@ from officepass.locks.drivers.base import (
     LockError,
     LockStatus,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 from officepass.locks.drivers.http_send import NoAnswer, once, send_before
@@ -47,6 +49,13 @@ IN_FLIGHT = (409, 422)
 
 class AkerunDriver(LockDriver):
     name = "akerun"
+    settings_fields = (
+        SettingField(
+            "account", _("Akerun account (connected in Lock-cloud accounts)"), required=True
+        ),
+        SettingField("organization_id", _("Organization ID"), required=True),
+        SettingField("akerun_id", _("Akerun ID"), required=True),
+    )
     capabilities = frozenset(
         {Capability.CONFIRMS_UNLOCK, Capability.STATUS_QUERY, Capability.REPORTS_HEALTH}
     )

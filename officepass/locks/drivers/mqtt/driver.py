@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
 from paho.mqtt.client import MQTTMessage
 from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
@@ -34,6 +35,7 @@ from officepass.locks.drivers.base import (
     LockError,
     LockStatus,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 from officepass.locks.drivers.mqtt import connection as conns
@@ -92,6 +94,13 @@ def _json(payload: bytes | bytearray) -> dict[str, Any] | None:
 
 class MqttDriver(LockDriver):
     name = "mqtt"
+    settings_fields = (
+        SettingField("device_id", _("Device ID"), required=True),
+        SettingField("profile", _("Profile"), "choice", choices=("lock", "relay")),
+        SettingField("topic_prefix", _("Topic prefix")),
+        SettingField("pulse_time", _("Relay pulse (Tasmota PulseTime)"), "number"),
+        SettingField("confirm_timeout", _("Wait for the door's answer (seconds)"), "number"),
+    )
     capabilities = frozenset(
         {Capability.CONFIRMS_UNLOCK, Capability.REPORTS_HEALTH, Capability.PUSH_EVENTS}
     )

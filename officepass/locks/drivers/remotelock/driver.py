@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings as django_settings
+from django.utils.translation import gettext_lazy as _
 
 from officepass.core import clock
 from officepass.locks.drivers.base import (
@@ -42,6 +43,7 @@ from officepass.locks.drivers.base import (
     LockError,
     LockStatus,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 from officepass.locks.drivers.http_send import NoAnswer, once, send_before
@@ -58,6 +60,17 @@ PIN_TRIES = 3
 
 class RemoteLockDriver(LockDriver):
     name = "remotelock"
+    settings_fields = (
+        SettingField("region", _("Region"), "choice", required=True, choices=("jp", "global")),
+        SettingField("lock_id", _("Lock or door group ID"), required=True),
+        SettingField("accessible_type", _("Grant to"), "choice", choices=("lock", "door_group")),
+        SettingField("time_zone", _("The lock's time zone"), help="Asia/Tokyo"),
+        SettingField("remote_unlock", _("Remote unlock supported"), "bool"),
+        SettingField("client_id", _("Client ID: environment variable name"), "env", required=True),
+        SettingField(
+            "client_secret", _("Client secret: environment variable name"), "env", required=True
+        ),
+    )
     capabilities = frozenset(
         {Capability.CREDENTIALS, Capability.STATUS_QUERY, Capability.REPORTS_HEALTH}
     )

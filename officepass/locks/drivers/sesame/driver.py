@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from officepass.core import clock
 from officepass.locks.drivers.base import (
@@ -33,6 +34,7 @@ from officepass.locks.drivers.base import (
     LockError,
     LockStatus,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 from officepass.locks.drivers.http_send import NoAnswer, once, send_before
@@ -50,6 +52,11 @@ STATES = {"locked": "locked", "unlocked": "unlocked"}
 
 class SesameDriver(LockDriver):
     name = "sesame"
+    settings_fields = (
+        SettingField("device_uuid", _("Device UUID"), required=True),
+        SettingField("api_key", _("API key: environment variable name"), "env", required=True),
+        SettingField("secret", _("Device secret: environment variable name"), "env", required=True),
+    )
     capabilities = frozenset({Capability.STATUS_QUERY, Capability.REPORTS_HEALTH})
 
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:

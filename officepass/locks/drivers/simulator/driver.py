@@ -7,6 +7,8 @@ credential lock too (a jammed bolt still takes PINs: the backup PIN's demo).
 from datetime import datetime
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
+
 from officepass.core import clock
 from officepass.locks.drivers.base import (
     CredentialResult,
@@ -14,6 +16,7 @@ from officepass.locks.drivers.base import (
     LockDriver,
     LockError,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 
@@ -26,6 +29,12 @@ _credential_calls: dict[UUID, int] = {}
 
 class SimulatorDriver(LockDriver):
     name = "simulator"
+    settings_fields = (
+        SettingField(
+            "mode", _("Mode"), "choice", choices=("normal", "offline", "jammed", "silent")
+        ),
+        SettingField("credentials", _("Also a PIN lock (backup PIN demo)"), "bool"),
+    )
 
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:
         if request_id in _seen:

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from officepass.locks.drivers.base import (
     Capability,
@@ -23,6 +24,7 @@ from officepass.locks.drivers.base import (
     LockError,
     LockStatus,
     Outcome,
+    SettingField,
     UnlockResult,
 )
 from officepass.locks.drivers.http_send import NoAnswer, once, seconds_left, send_before
@@ -51,6 +53,12 @@ VENDOR_ERRORS: dict[int, tuple[str, bool, str]] = {
 
 class SwitchBotDriver(LockDriver):
     name = "switchbot"
+    settings_fields = (
+        SettingField("device_id", _("Device ID"), required=True),
+        SettingField("token", _("Token: environment variable name"), "env", required=True),
+        SettingField("secret", _("Secret: environment variable name"), "env", required=True),
+        SettingField("timeout", _("Unlock timeout (seconds)"), "number"),
+    )
     capabilities = frozenset({Capability.STATUS_QUERY, Capability.REPORTS_HEALTH})
 
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:

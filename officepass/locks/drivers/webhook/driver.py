@@ -13,8 +13,16 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
-from officepass.locks.drivers.base import Capability, LockDriver, LockError, Outcome, UnlockResult
+from officepass.locks.drivers.base import (
+    Capability,
+    LockDriver,
+    LockError,
+    Outcome,
+    SettingField,
+    UnlockResult,
+)
 from officepass.locks.drivers.http_send import NoAnswer, once, send_before
 from officepass.locks.drivers.webhook.signing import InvalidSignature, signed_headers
 from officepass.locks.health import lock_health_online
@@ -32,6 +40,14 @@ NAMED_ERRORS: dict[str, tuple[str, bool]] = {
 
 class WebhookDriver(LockDriver):
     name = "webhook"
+    settings_fields = (
+        SettingField("url", _("Controller URL (https)"), required=True),
+        SettingField("space", _("Door name sent to the controller"), required=True),
+        SettingField(
+            "secret", _("Signing secret: environment variable name"), "env", required=True
+        ),
+        SettingField("timeout", _("Timeout (seconds)"), "number"),
+    )
     capabilities = frozenset({Capability.CONFIRMS_UNLOCK, Capability.PUSH_EVENTS})
 
     def unlock(self, *, request_id: UUID, not_after: datetime) -> UnlockResult:
