@@ -180,3 +180,13 @@ def member_language_set(*, member: User, language: str) -> None:
         User.objects.filter(pk=member.pk).update(language=language)
         audit(actor=member, action=AuditAction.MEMBER_LANGUAGE, target=member, language=language)
     member.language = language
+
+
+def user_password_set(*, user: User, password: str, reset: bool = False) -> None:
+    """A new password chosen by its owner (signed in, or through an e-mailed reset link); the
+    caller has validated it (Django's password validators, through its forms)."""
+    with transaction.atomic():
+        user.set_password(password)
+        User.objects.filter(pk=user.pk).update(password=user.password)
+        action = AuditAction.MEMBER_PASSWORD_RESET if reset else AuditAction.MEMBER_PASSWORD_CHANGED
+        audit(actor=user, action=action, target=user)
