@@ -153,8 +153,8 @@ def test_extension_options_show_their_deadline_and_success_says_tickets_and_bala
         assert "〜14:00まで" in html and "〜16:00まで" in html
         response = client.post(f"/stays/{stay.pk}/extend", {"minutes": "120"}, follow=True)
     text = response.content.decode()
-    assert "新しいチェックアウト期限：14:00" in text
-    assert "1 枚 を使用、残り 5 枚 です。" in text
+    assert "新しいチェックアウト期限：14:00" in text  # noqa: RUF001
+    assert "1 枚を使用しました。残りは5 枚です。" in text
 
 
 def test_a_basic_plan_without_tickets_is_told_to_check_the_offices_own_rules(client, ryogoku):
