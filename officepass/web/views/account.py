@@ -195,7 +195,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     template_name = "web/password_reset_confirm.html"
     success_url = reverse_lazy("web:password_reset_complete")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[override]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         user_password_set(user=form.user, password=form.cleaned_data["new_password1"], reset=True)
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(str(self.success_url))
