@@ -131,8 +131,13 @@ def open_info(office: Office) -> dict[str, Any]:
         text = _("Closed · opens at %(time)s") % {"time": opens}
     else:
         text = _("Closed")
+    # Open around the clock: no closing within a day, so "open until" would say nothing.
+    all_day = state.open_now and (
+        state.closes_at is None or state.closes_at - now >= timedelta(hours=24)
+    )
     return {
         "open_now": state.open_now,
+        "all_day": all_day,
         "closes": _wall_clock(office, state.closes_at, now) if state.closes_at else None,
         "opens": opens,
         "closed_text": text,

@@ -205,6 +205,19 @@ def test_nearby_offices_come_with_availability_distance_and_open_until(client, m
 
 
 @time_machine.travel(AFTERNOON_TOKYO, tick=False)
+def test_home_cards_say_until_when_an_office_is_open_or_that_it_never_closes(client, member):
+    until_22 = {d: ["08:00", "22:00"] for d in hours.DAYS}
+    f.space(f.office("H1T 新宿", lat=35.690, lng=139.700, opening_hours=until_22))
+    f.space(f.office("H1T 両国", lat=35.696, lng=139.793))
+    cards = dict(
+        re.findall(
+            r'<strong class="office-name">(.*?)</strong>(.*?)</li>\s*</ul>', page(client, "/"), re.S
+        )
+    )
+    assert "22:00まで営業" in cards["H1T 新宿"] and "24時間営業" in cards["H1T 両国"]
+
+
+@time_machine.travel(AFTERNOON_TOKYO, tick=False)
 def test_no_nearby_list_where_another_office_would_refuse_the_same(client, ryogoku):
     f.space(f.office("H1T 錦糸町", lat=35.697, lng=139.814))
     broke = f.member("broke@example.com", tickets=0)
