@@ -55,7 +55,17 @@ def test_it_refuses_a_wrong_password_with_the_apis_message_and_never_an_open_red
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/offices", "/offices?view=map", "/checkin", "/tickets", "/history", "/offline"]
+    "url",
+    [
+        "/",
+        "/offices",
+        "/offices?view=map",
+        "/checkin",
+        "/tickets",
+        "/history",
+        "/offline",
+        "/account",
+    ],
 )
 def test_pages_carry_no_inline_script_style_or_handler_so_the_csp_holds(client, member, url):
     html = page(client, url)
