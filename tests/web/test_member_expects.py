@@ -262,3 +262,17 @@ def test_a_forbidden_page_is_the_apps_styled_403(rf, member):
     html = response.content.decode()
     assert response.status_code == 403 and 'data-code="permission_denied"' in html
     assert 'class="button primary" href="/"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("ja", "何も変更されていません"), ("en", "Nothing was changed.")]
+)
+def test_a_stale_form_gets_the_styled_403_not_djangos_csrf_page(language, words):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["django_language"] = language
+    response = client.post("/signin", {"email": "a@example.com", "password": "p"})
+    html = response.content.decode()
+    assert response.status_code == 403 and 'data-code="csrf_failed"' in html
+    assert words in html and 'href="/"' in html
