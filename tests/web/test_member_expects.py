@@ -91,12 +91,14 @@ def test_a_password_change_keeps_the_phone_signed_in_and_is_audited(client, memb
 
 def test_a_password_reset_from_the_sign_in_page_mails_a_one_time_link(client):
     user = f.member("forgot@example.com")
+    client.cookies["django_language"] = "en"  # the page in English, the mail in the member's
     assert 'href="/password-reset"' in page(client, "/signin")
     response = client.post("/password-reset", {"email": "forgot@example.com"})
     assert response["Location"] == "/password-reset/sent"
     unknown = client.post("/password-reset", {"email": "nobody@example.com"})
     assert unknown["Location"] == "/password-reset/sent"  # tells nobody who is a member
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["forgot@example.com"]
+    assert mail.outbox[0].subject == "officepass：新しいパスワードの設定"  # noqa: RUF001
     link = re.search(r"http://testserver(/password-reset/\S+)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     assert 'id="password-set-form"' in form.content.decode()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
@@ -177,10 +177,20 @@ class PasswordChange(auth_views.PasswordChangeView):
         return HttpResponseRedirect(str(self.success_url))
 
 
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset form; the e-mail is written in the member's own language."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = kwargs.get("context") or args[2]
+        with translation.override(getattr(context["user"], "language", None)):
+            super().send_mail(*args, **kwargs)
+
+
 class PasswordReset(auth_views.PasswordResetView):
     """Sign-in page → e-mail with a one-time link (Django's tokens). The same answer whether
     or not the address is known, so the form does not tell who is a member."""
 
+    form_class = MemberPasswordResetForm
     template_name = "web/password_reset.html"
     email_template_name = "web/email/password_reset.txt"
     subject_template_name = "web/email/password_reset_subject.txt"
