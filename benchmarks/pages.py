@@ -89,6 +89,7 @@ def main() -> None:
     idle.force_login(User.objects.get(email="member01@example.com"))
     pages = [
         ("sign-in (anonymous)", Client(), "/signin"),
+        ("sign-in after a door scan (anonymous)", Client(), f"/signin?next=/c/{code}"),
         ("home, no stay", idle, "/"),
         ("home, during a stay", member, "/"),
         ("find: nearest to Tokyo Station", idle, "/offices"),
@@ -102,6 +103,9 @@ def main() -> None:
         ("trouble (entry)", member, f"/trouble?kind=entry_unlock&stay={stay.pk}"),
         ("tickets", member, "/tickets"),
         ("history", member, "/history"),
+        ("account", member, "/account"),
+        ("password change form", member, "/account/password"),
+        ("password reset form (anonymous)", Client(), "/password-reset"),
         ("scanner", idle, "/checkin"),
     ]
     rows = [(name, queries(client, url), *timed(client, url)) for name, client, url in pages]

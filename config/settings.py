@@ -167,6 +167,8 @@ if MEDIA_S3_BUCKET:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A form posted from a stale page: the member app's styled 403, with a way home.
+CSRF_FAILURE_VIEW = "officepass.web.views.errors.csrf_failure"
 # HTTPS hardening, on by default when the site is served over https (SITE_URL) without DEBUG.
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true (trusts X-Forwarded-Proto).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)

@@ -12,6 +12,9 @@ from officepass.web.views.media import uploaded_image
 admin.site.login_form = ThrottledAdminAuthenticationForm
 # Bad input (a NUL byte, an oversized body): `{code, message}` under /api/, a page elsewhere.
 handler400 = "officepass.core.inputguard.bad_request"
+# Not found / not allowed: the member app's styled pages (the API's `{code, message}` under /api/).
+handler403 = "officepass.web.views.errors.permission_denied"
+handler404 = "officepass.web.views.errors.not_found"
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -224,3 +224,13 @@ def staff_invite_accept(*, user: User, password: str) -> User:
         user.save(update_fields=["password"])
         audit(actor=user, action=AuditAction.STAFF_INVITE_ACCEPT, target=user)
     return user
+
+
+def user_password_set(*, user: User, password: str, reset: bool = False) -> None:
+    """A new password chosen by its owner (signed in, or through an e-mailed reset link); the
+    caller has validated it (Django's password validators, through its forms)."""
+    with transaction.atomic():
+        user.set_password(password)
+        User.objects.filter(pk=user.pk).update(password=user.password)
+        action = AuditAction.MEMBER_PASSWORD_RESET if reset else AuditAction.MEMBER_PASSWORD_CHANGED
+        audit(actor=user, action=action, target=user)

@@ -18,6 +18,8 @@ class AuditAction(models.TextChoices):
     WEB_SIGNIN = "web.signin", _("Signed in (web)")
     WEB_SIGNOUT = "web.signout", _("Signed out (web)")
     MEMBER_LANGUAGE = "member.language", _("Language changed")
+    MEMBER_PASSWORD_CHANGED = "member.password_changed", _("Password changed")
+    MEMBER_PASSWORD_RESET = "member.password_reset", _("Password reset by e-mail link")
     MEMBER_CAP_SET = "member.cap_set", _("Monthly ticket cap set")
     MEMBER_PLAN_CHANGE = "member.plan_change", _("Plan changed")
     MEMBER_CYCLE_ROLLED = "member.cycle_rolled", _("Monthly cycle rolled")

@@ -1,13 +1,15 @@
 """What the member's screens show, computed from the services' and selectors' rules."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from officepass.accounts.models import User
 from officepass.core import clock
@@ -62,9 +64,18 @@ def wallet_of(member: User) -> Wallet:
     return Wallet(balance=summary["balance"], postpaid=summary["postpaid"])
 
 
-def priced(minutes: list[int], unit_minutes: int, wallet: Wallet) -> list[dict[str, Any]]:
-    """Each option with its cost and the balance after, so nothing costs a surprise."""
+def priced(
+    minutes: list[int],
+    unit_minutes: int,
+    wallet: Wallet,
+    *,
+    start: datetime | None = None,
+    office: Office | None = None,
+) -> list[dict[str, Any]]:
+    """Each option with its cost, the balance after and, given `start` and the office, the
+    deadline it leads to (「〜08:11まで」), so nothing costs or ends as a surprise."""
     out = []
+    now = clock.now()
     for m in minutes:
         tickets = rules.tickets_for(m, unit_minutes)
         after = wallet.balance - tickets
@@ -75,6 +86,9 @@ def priced(minutes: list[int], unit_minutes: int, wallet: Wallet) -> list[dict[s
                 "tickets": tickets,
                 "balance_after": after,
                 "affordable": wallet.postpaid or after >= 0,
+                "until": _wall_clock(office, start + timedelta(minutes=m), now)
+                if start is not None and office is not None
+                else None,
             }
         )
     return out
@@ -117,8 +131,13 @@ def open_info(office: Office) -> dict[str, Any]:
         text = _("Closed · opens at %(time)s") % {"time": opens}
     else:
         text = _("Closed")
+    # Open around the clock: no closing within a day, so "open until" would say nothing.
+    all_day = state.open_now and (
+        state.closes_at is None or state.closes_at - now >= timedelta(hours=24)
+    )
     return {
         "open_now": state.open_now,
+        "all_day": all_day,
         "closes": _wall_clock(office, state.closes_at, now) if state.closes_at else None,
         "opens": opens,
         "closed_text": text,
@@ -127,13 +146,58 @@ def open_info(office: Office) -> dict[str, Any]:
 
 # Refusals met at the door during a stay: the answer is the office's help desk.
 HELP_DESK_CODES = frozenset({"too_many_attempts", "stay_not_active", "unlock_first"})
+# Refusals another office answers (this space is full, this office is closed or its door
+# fails): only these list nearby offices. Tickets, durations or extensions are the same
+# everywhere, so a list of other offices would only be noise there.
+NEARBY_HELPS = frozenset(
+    {"space_full", "office_closed", "office_closing_soon", "office_inactive", "lock_unavailable"}
+)
+
+
+# What a lock's driver reported (locks.drivers.base.LockError codes), in a member's words.
+_LOCK_ERRORS: dict[str, Promise] = {
+    "jammed": gettext_lazy("The lock is jammed."),
+    "offline": gettext_lazy("The lock is not reachable right now."),
+    "timeout": gettext_lazy("The lock did not answer in time."),
+    "rate_limited": gettext_lazy("The lock's service is busy. Try again in a moment."),
+    "auth_failed": gettext_lazy("The office's lock service refused the request."),
+    "expired": gettext_lazy("The door's key for this stay has expired."),
+    "vendor_error": gettext_lazy("The lock's service reported a fault."),
+}
+
+
+def lock_error_words(code: str | None) -> str | None:
+    """A driver's error code as the member reads it; unknown codes say the lock failed."""
+    if not code:
+        return None
+    return str(_LOCK_ERRORS.get(code, gettext_lazy("The lock reported a fault.")))
+
+
+def nearby_cards(nearby: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nearby offices (offices.selectors.nearby_free) as cards: free seats of the type, the
+    distance and until when the office is open."""
+    if not nearby:
+        return []
+    offices = Office.objects.prefetch_related("spaces").in_bulk([n["id"] for n in nearby])
+    cards = []
+    for n in nearby:
+        office = offices.get(n["id"])
+        if office is None:
+            continue
+        free = sum(
+            s.remaining
+            for s in office.spaces.all()
+            if s.is_active and s.seat_type == n["seat_type"]
+        )
+        cards.append({**n, **availability(free), "hours": open_info(office)})
+    return cards
 
 
 def refusal(code: str, *, office: Office, seat_type: str, **extra: Any) -> dict[str, Any]:
     """An error the member can act on: the API's code and message, plus nearby free offices."""
     nearby = extra.get("nearby")
-    if code in HELP_DESK_CODES:
-        nearby = []  # the member is at this office's door: another office does not help
+    if code in HELP_DESK_CODES or code not in NEARBY_HELPS:
+        nearby = []  # at this office's door, or a refusal another office would repeat
     elif nearby is None:
         nearby = nearby_free(office=office, seat_type=seat_type)
     return {
@@ -141,9 +205,9 @@ def refusal(code: str, *, office: Office, seat_type: str, **extra: Any) -> dict[
         "at_door": code in HELP_DESK_CODES,
         "message": str(ERRORS[code][1]),
         "hours": open_info(office),
-        "nearby": nearby,
+        "nearby": nearby_cards(nearby),
         "help_desk_phone": extra.get("help_desk_phone") or office.help_desk_phone,
-        "lock_error": extra.get("lock_error"),
+        "lock_error": lock_error_words(extra.get("lock_error")),
     }
 
 
@@ -187,3 +251,63 @@ def offices_matching(
         )
     )
     return [(o, d) for o, d in found if o.pk in wanted][:limit], None
+
+
+# The ledger keeps the reason as written (append-only, English, e.g. `check-in H1T 両国 /
+# BOX席: 120 min`); the screens say it in the member's language. A note typed by staff is
+# shown as typed.
+_LEDGER_NOTES: list[tuple[re.Pattern[str], Promise]] = [
+    (
+        re.compile(r"^check-in (?P<office>.+) / (?P<space>.+): (?P<minutes>\d+) min$"),
+        gettext_lazy("Check-in %(office)s / %(space)s: %(len)s"),
+    ),
+    (
+        re.compile(r"^extension (?P<office>.+) / (?P<space>.+): (?P<minutes>\d+) min$"),
+        gettext_lazy("Extension %(office)s / %(space)s: %(len)s"),
+    ),
+    (re.compile(r"^monthly grant: (?P<plan>.+)$"), gettext_lazy("Monthly grant: %(plan)s")),
+    (re.compile(r"^demo grant: (?P<plan>.+)$"), gettext_lazy("Monthly grant: %(plan)s")),
+    (
+        re.compile(r"^cycle ended: unused tickets expire$"),
+        gettext_lazy("The cycle ended: unused tickets expired"),
+    ),
+    (re.compile(r"^add-on pack$"), gettext_lazy("Add-on pack")),
+    (
+        re.compile(r"^the door did not open on entry: automatic refund$"),
+        gettext_lazy("The door did not open on entry: automatic refund"),
+    ),
+]
+
+
+def ledger_note(reason: str) -> str:
+    """A ledger entry's reason in the member's language (known forms), else as written."""
+    for pattern, text in _LEDGER_NOTES:
+        match = pattern.match(reason)
+        if match:
+            values = match.groupdict()
+            if "minutes" in values:
+                values["len"] = minutes_label(int(values.pop("minutes")))
+            return str(text) % values
+    return reason
+
+
+def history_row(stay: Stay, data: dict[str, Any]) -> dict[str, Any]:
+    """What a past stay really was: when it ended (not the deadline), why, and what came back."""
+    ended = stay.ended_at if stay.status != Stay.Status.ACTIVE else None
+    if stay.status == Stay.Status.FORCED_OUT:
+        by_staff = ended is not None and ended < stay.deadline
+        outcome = _("Checked out by the office's staff") if by_staff else _("Deadline passed")
+    else:
+        outcome = {
+            "active": _("Checked in"),
+            "checked_out": _("Checked out"),
+            "cancelled": _("Cancelled"),
+        }.get(data["status"], _("Checked out"))
+    return {
+        "stay": stay,
+        "data": data,
+        "ended_at": ended,
+        "outcome": outcome,
+        "refunded": stay.tickets_refunded,
+        "charged": stay.tickets_consumed - stay.tickets_refunded,
+    }

@@ -82,3 +82,41 @@ def test_take_screenshots(new_page):
         page.click("form.lang button")
         page.goto("/")
         shot("14-home-english")
+        page.click("form.lang button")  # back to Japanese
+        page.goto("/account")
+        shot("15-account")
+        page.goto("/history")
+        shot("16-history")
+        # Near closing: 21:01 in Tokyo, H1T 新宿 closes at 22:00 (less than one unit left).
+        today = datetime.now(UTC).date()
+        shinjuku = Space.objects.filter(office__name="H1T 新宿", is_active=True).first()
+        assert shinjuku is not None
+        clock.move_to(datetime(today.year, today.month, today.day, 12, 1, tzinfo=UTC))
+        page.goto(f"/c/{code(shinjuku)}")
+        shot("17-near-closing")
+        # Night: 04:31 in Tokyo, H1T 新宿 is closed until 08:00.
+        clock.move_to(datetime(today.year, today.month, today.day, 19, 31, tzinfo=UTC))
+        page.goto("/offices?q=新宿")
+        shot("18-night")
+        # Offline: the stay screen from the phone's cache; 開錠 names the help desk.
+        stay = stay_check_in(
+            member=User.objects.get(email="basic@example.com"), code=code(ryogoku), minutes=120
+        )
+        phone = new_page(service_workers="allow")
+        phone.goto(f"/stays/{stay.pk}")
+        sign_in(phone, "basic@example.com", PASSWORD)
+        assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        phone.reload()
+        phone.context.set_offline(True)
+        phone.reload()
+        phone.click("#unlock-button")
+        expect(phone.locator("#offline-note")).to_be_visible()
+        phone.wait_for_timeout(150)
+        phone.screenshot(path=str(OUT / "19-offline.png"))
+        phone.context.set_offline(False)
+        # A door code scanned while signed out: which office and space, then sign in.
+        stranger = new_page()
+        stranger.goto(f"/c/{code(box)}")
+        expect(stranger.locator("#door-scan")).to_be_visible()
+        stranger.wait_for_timeout(150)
+        stranger.screenshot(path=str(OUT / "20-signed-out-scan.png"))

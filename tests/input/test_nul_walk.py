@@ -96,11 +96,13 @@ def pages(world: World) -> list[tuple[Client, str]]:
     anonymous, member, secretariat = Client(), Client(), Client()
     member.force_login(world.employee)
     secretariat.force_login(world.secretariat)
-    kwargs = {**world.kwargs(), "stay_id": world.stay.pk}
+    # The password reset link's parts: a wrong pair is the "link expired" page.
+    kwargs = {**world.kwargs(), "stay_id": world.stay.pk, "uidb64": "MQ", "token": "x-y"}
     code = factories.code_for(world.space)
     web = walk.namespace_urls("web", kwargs)
     web += [f"/trouble?kind=entry_unlock&stay={world.stay.pk}", f"/c/{code}", "/trouble"]
     found = [(anonymous, url) for url in ("/signin", "/console/login/", "/admin/login/")]
+    found += [(anonymous, "/password-reset")]
     found += [(member, url) for url in web]
     found += [(secretariat, url) for url in walk.namespace_urls("console", world.kwargs())]
     return found
@@ -119,6 +121,7 @@ def test_every_form_and_filter_with_a_nul_is_refused_and_stores_nothing(world, o
     found = forms(world)
     actions = {form.action.split("?")[0] for _, form in found}
     expected = {"/signin", "/trouble", "/offices", "/console/login/", "/console/audit/"}
+    expected |= {"/password-reset", "/account/password"}
     expected |= {
         "/console/members/",
         "/console/offices/",

@@ -55,7 +55,17 @@ def test_it_refuses_a_wrong_password_with_the_apis_message_and_never_an_open_red
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/offices", "/offices?view=map", "/checkin", "/tickets", "/history", "/offline"]
+    "url",
+    [
+        "/",
+        "/offices",
+        "/offices?view=map",
+        "/checkin",
+        "/tickets",
+        "/history",
+        "/offline",
+        "/account",
+    ],
 )
 def test_pages_carry_no_inline_script_style_or_handler_so_the_csp_holds(client, member, url):
     html = page(client, url)
@@ -236,7 +246,7 @@ def test_tickets_and_history_show_the_ledger_with_reasons_and_past_stays(client,
     with time_machine.travel(NOON_TOKYO, tick=False):
         stay = _stay(member)
         html = page(client, "/tickets")
-        assert "test grant" in html and "check-in H1T 両国" in html and ">-1<" in html
+        assert "test grant" in html and "チェックイン H1T 両国" in html and ">-1<" in html
         assert f"/stays/{stay.pk}" in page(client, "/history")
 
 
@@ -258,7 +268,8 @@ def test_a_jammed_lock_is_explained_with_the_help_desk_and_a_way_to_report(clien
         response = client.post(f"/stays/{stay.pk}/unlock")
         html = response.content.decode()
         assert response.status_code == 503 and 'data-code="lock_unavailable"' in html
-        assert "jammed" in html and "tel:03-5555-1000" in html and "H1T 錦糸町" in html
+        assert "錠が動かなくなっています" in html and "jammed" not in html  # member words
+        assert "tel:03-5555-1000" in html and "H1T 錦糸町" in html
         assert f"/trouble?kind=entry_unlock&amp;stay={stay.pk}" in html
         response = client.post(f"/stays/{stay.pk}/unlock", {"then": "checkout"})
         assert 'id="checkout-confirm"' in response.content.decode()  # can still check out

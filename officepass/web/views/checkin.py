@@ -57,12 +57,13 @@ def _checkin_context(request: HttpRequest, space: Space, code: str) -> dict[str,
         context["current"] = stay_current(member=member)
     except DomainError:
         context["current"] = None
+    now = clock.now()
     try:
-        minutes = rules.duration_options(office, clock.now())
+        minutes = rules.duration_options(office, now)
     except DomainError as exc:
         context["refusal"] = presenters.refusal(exc.code, office=office, seat_type=space.seat_type)
         return context
-    options = presenters.priced(minutes, office.unit_minutes, wallet)
+    options = presenters.priced(minutes, office.unit_minutes, wallet, start=now, office=office)
     context["options"] = options
     if not options:  # less than one step before closing: say so, never a blank page
         context["refusal"] = presenters.refusal(

@@ -22,14 +22,15 @@ from officepass.stays.shapes import stay_out
 from officepass.web import presenters
 from officepass.web.stations import DEFAULT_POINT, DEFAULT_POINT_LABEL
 
+# Vendored Lucide icons ({% icon %}), not emoji: their look depends on the phone's font.
 RULE_ICONS = {
-    "designated_seats": "💺",
-    "phone_booth": "📞",
-    "stationery_drink": "☕",
-    "non_designated_seats": "🚫",
-    "meeting_room": "👥",
-    "mfp": "🖨️",
-    "locker": "🔒",
+    "designated_seats": "armchair",
+    "phone_booth": "phone",
+    "stationery_drink": "coffee",
+    "non_designated_seats": "ban",
+    "meeting_room": "users",
+    "mfp": "printer",
+    "locker": "lock",
 }
 
 
@@ -142,8 +143,8 @@ def office_context(office_id: int) -> dict[str, Any]:
         "open": presenters.open_info(office),
         "unit_label": presenters.minutes_label(office.unit_minutes),
         "max_label": presenters.minutes_label(office.max_stay_minutes),
-        "allowed": [(RULE_ICONS.get(k, "✔️"), label(k)) for k in office.rules_allowed],
-        "forbidden": [(RULE_ICONS.get(k, "🚫"), label(k)) for k in office.rules_forbidden],
+        "allowed": [(RULE_ICONS.get(k, "check"), label(k)) for k in office.rules_allowed],
+        "forbidden": [(RULE_ICONS.get(k, "ban"), label(k)) for k in office.rules_forbidden],
     }
 
 
@@ -160,7 +161,8 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
 def tickets(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
     entries = member.ledger_entries.select_related("stay__office").all()[:100]
-    context = {"wallet": presenters.wallet_of(member), "entries": entries}
+    rows = [{"entry": e, "note": presenters.ledger_note(e.reason)} for e in entries]
+    context = {"wallet": presenters.wallet_of(member), "entries": rows}
     return render(request, "web/tickets.html", context)
 
 
@@ -168,5 +170,5 @@ def tickets(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     stays = stay_history(member=member_of(request), limit=50)
-    rows = [{"stay": s, "data": stay_out(s, now=now)} for s in stays]
+    rows = [presenters.history_row(s, stay_out(s, now=now)) for s in stays]
     return render(request, "web/history.html", {"rows": rows})

@@ -26,12 +26,14 @@ from officepass.locks.credentials import (
     stay_backup_pin_ready,
     stay_last_unlock_failed,
 )
+from officepass.stays import rules
 from officepass.stays.models import Stay
 from officepass.stays.recovery import stay_recover_failed_entry
 from officepass.stays.selectors import stay_current, stay_door_opened_recently
 from officepass.stays.services import access_own_stay, stay_checkout, stay_extend, stay_unlock
 from officepass.stays.shapes import stay_out
 from officepass.web import presenters
+from officepass.web.templatetags.web_tags import tickets as tickets_label
 from officepass.web.views.pages import member_of, office_context
 
 
@@ -66,7 +68,9 @@ def _stay_context(request: HttpRequest, stay: Stay, **extra: Any) -> dict[str, A
     context.update(_backup_pin_context(request, stay, data["status"]))
     if data["can_extend"]:
         minutes = presenters.extension_minutes(stay, now)
-        context["extensions"] = presenters.priced(minutes, stay.office.unit_minutes, wallet)
+        context["extensions"] = presenters.priced(
+            minutes, stay.office.unit_minutes, wallet, start=stay.deadline, office=stay.office
+        )
         context["extend_affordable"] = any(o["affordable"] for o in context["extensions"])
     context.update(extra)
     return context
@@ -153,14 +157,20 @@ def extend(request: HttpRequest, stay_id: int) -> HttpResponse:
         stay = stay_extend(member=member_of(request), stay_id=stay_id, minutes=minutes)
     except DomainError as exc:
         return _refused_by_service(request, stay_id, exc, "web/stay.html")
-    messages.success(
-        request,
-        _("Extended by %(len)s. New checkout deadline: %(at)s")
-        % {
-            "len": presenters.minutes_label(minutes),
-            "at": clock_label(stay),
-        },
-    )
+    wallet = presenters.wallet_of(member_of(request))
+    used = rules.tickets_for(minutes, stay.office.unit_minutes)
+    done = _("Extended by %(len)s. New checkout deadline: %(at)s") % {
+        "len": presenters.minutes_label(minutes),
+        "at": clock_label(stay),
+    }
+    if wallet.postpaid:
+        cost = _("%(used)s used (corporate plan: postpaid).") % {"used": tickets_label(used)}
+    else:
+        cost = _("%(used)s used, %(left)s left.") % {
+            "used": tickets_label(used),
+            "left": tickets_label(wallet.balance),
+        }
+    messages.success(request, f"{done} {cost}")
     return redirect("web:stay", stay_id=stay.pk)
 
 
@@ -207,7 +217,7 @@ def recover(request: HttpRequest, stay_id: int) -> HttpResponse:
     context = {
         "stay": outcome.stay,
         "refund": outcome.refund,
-        "nearby": outcome.nearby,
+        "nearby": presenters.nearby_cards(outcome.nearby),
         "wallet": presenters.wallet_of(member_of(request)),
     }
     return render(request, "web/recovered.html", context)

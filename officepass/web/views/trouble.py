@@ -11,6 +11,7 @@ from officepass.offices.selectors import nearby_free, office_or_none
 from officepass.stays.selectors import stay_of_member
 from officepass.support.selectors import trouble_entries, trouble_reports_of_member
 from officepass.support.services import trouble_report_create
+from officepass.web import presenters
 from officepass.web.views.pages import member_of
 
 KINDS = ("entry_unlock", "exit_unlock", "other")
@@ -31,7 +32,7 @@ def trouble(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"kind": kind, "stay": stay, "office": office, "error": None}
     if office is not None and kind == "entry_unlock":
         seat_type = stay.space.seat_type if stay else "open"
-        context["nearby"] = nearby_free(office=office, seat_type=seat_type)
+        context["nearby"] = presenters.nearby_cards(nearby_free(office=office, seat_type=seat_type))
     if request.method == "POST":
         try:
             report = trouble_report_create(
