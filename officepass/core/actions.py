@@ -109,6 +109,15 @@ class AuditAction(models.TextChoices):
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")
+    # notifications
+    PUSH_SUBSCRIBED = "push.subscribed", _("Push notifications turned on")
+    PUSH_UNSUBSCRIBED = "push.unsubscribed", _("Push notifications turned off")
+    PUSH_EXPIRED = "push.expired", _("Push subscription expired (removed)")
+    PUSH_PREFERENCE = "push.preference", _("Notification preference changed")
+    SEAT_ALERT_CREATE = "seat_alert.create", _("Seat alert requested")
+    SEAT_ALERT_FIRED = "seat_alert.fired", _("Seat alert sent")
+    FAVOURITE_ADD = "favourite.add", _("Office starred")
+    FAVOURITE_REMOVE = "favourite.remove", _("Office unstarred")
 
 
 def action_label(action: str) -> str:

@@ -3,11 +3,7 @@
 import logging
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
@@ -19,21 +15,11 @@ log = logging.getLogger("officepass.worker")
 CHANGE_LOG_KEEP = timedelta(minutes=10)
 
 
-def notify_extension_open(stay: Stay) -> None:
-    """The T−15 reminder hook: e-mail the member that extension is now possible."""
-    member = stay.member
-    with translation.override(member.language):
-        subject = _("You can extend your stay now")
-        body = _("Your checkout deadline at %(office)s / %(space)s is %(deadline)s.") % {
-            "office": stay.office.name,
-            "space": stay.space.name,
-            "deadline": stay.deadline.isoformat(),
-        }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email], fail_silently=True)
-
-
 def reminders_send(*, limit: int = 500) -> int:
-    """Send the T−15 reminder once per deadline (guarded by `reminded_at`)."""
+    """Mark the T−window reminder due, once per deadline (guarded by `reminded_at`).
+
+    The marked row is the event: the notifications app sends it (Web Push, e-mail as the
+    fallback) from the committed row, after commit, once (notifications/tasks.py)."""
     now = clock.now()
     due = (
         Stay.objects.running(now)
@@ -53,7 +39,6 @@ def reminders_send(*, limit: int = 500) -> int:
                 target=stay,
                 kind="extension_open",
             )
-            transaction.on_commit(lambda stay=stay: notify_extension_open(stay))  # type: ignore[misc]
         sent += 1
     return sent
 

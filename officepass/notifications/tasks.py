@@ -1,0 +1,402 @@
+"""The worker's two notification tasks (registered in apps.py), both safe in several processes.
+
+`notifications_collect` finds events in committed rows of the apps below (stays reaching
+T−window or T−5, forced checkouts in the audit log, trouble-report replies, availability
+changes for seat alerts) and writes each once into the outbox (`Notification`, unique per
+event) with one `Delivery` per push subscription, or one e-mail when push is off for that kind.
+`deliveries_send` claims each due delivery with a guarded UPDATE and sends it after commit:
+no network I/O inside a transaction, nothing sent twice.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from pywebpush import WebPusher
+
+from officepass.accounts.models import User
+from officepass.core import clock
+from officepass.core.audit import AuditAction, audit
+from officepass.core.models import AuditEntry
+from officepass.offices.models import Space
+from officepass.offices.selectors import symbol
+from officepass.notifications import vapid
+from officepass.notifications.compose import compose, local_time
+from officepass.notifications.models import (
+    Delivery,
+    Kind,
+    Notification,
+    PushPreference,
+    PushSubscription,
+    SeatAlert,
+)
+from officepass.stays.models import AvailabilityChange, Stay
+from officepass.support.models import TroubleReport
+
+log = logging.getLogger("officepass.worker")
+
+# Events older than this when first seen are not told any more (a worker that was down
+# for longer would only send stale news); the audit log and stays keep the facts.
+LOOKBACK = timedelta(minutes=15)
+DEADLINE_SOON = timedelta(minutes=5)
+# Retries: 1 s, 2 s, 4 s … up to MAX_ATTEMPTS, then `failed`.
+MAX_ATTEMPTS = 6
+BACKOFF_SECONDS = 1.0
+# A claim older than this was interrupted (worker killed while sending): it may have reached
+# the push service, so it is not re-sent (docs/architecture.md, decision 6) but marked failed.
+CLAIM_LEASE = timedelta(minutes=2)
+PUSH_TTL_SECONDS = 15 * 60
+
+
+@dataclass
+class Event:
+    member: User
+    kind: str
+    key: str
+    url: str
+    values: dict[str, object]
+
+
+# --- finding events -----------------------------------------------------------------------
+
+
+def _stay_values(stay: Stay, at: datetime) -> dict[str, object]:
+    return {
+        "office": stay.office.name,
+        "space": stay.space.name,
+        "time": local_time(at, stay.office.timezone),
+    }
+
+
+def _stay_events(now: datetime) -> list[Event]:
+    running = Stay.objects.running(now).select_related("member", "office", "space")
+    events = [
+        Event(
+            stay.member,
+            Kind.EXTENSION_OPEN,
+            f"{stay.pk}@{stay.deadline.timestamp():.0f}",
+            f"/stays/{stay.pk}",
+            _stay_values(stay, stay.deadline),
+        )
+        # The stays worker marks the T−window event (reminded_at) in its guarded UPDATE.
+        for stay in running.filter(reminded_at__isnull=False, extension_opens_at__lte=now)
+        .filter(extension_opens_at__gt=now - LOOKBACK)
+        .iterator(chunk_size=2000)
+    ]
+    events += [
+        Event(
+            stay.member,
+            Kind.DEADLINE_SOON,
+            f"{stay.pk}@{stay.deadline.timestamp():.0f}",
+            f"/stays/{stay.pk}",
+            _stay_values(stay, stay.deadline),
+        )
+        for stay in running.filter(deadline__lte=now + DEADLINE_SOON).iterator(chunk_size=2000)
+    ]
+    return events
+
+
+def _audit_events(now: datetime) -> list[Event]:
+    events: list[Event] = []
+    ended = list(
+        AuditEntry.objects.filter(
+            action=AuditAction.STAY_FORCED_OUT, created_at__gte=now - LOOKBACK
+        )
+    )
+    stays = Stay.objects.select_related("member", "office", "space").in_bulk(
+        [int(e.target_id) for e in ended]
+    )
+    for entry in ended:
+        stay = stays.get(int(entry.target_id))
+        if stay is None or stay.ended_at is None:
+            continue
+        values = _stay_values(stay, stay.ended_at)
+        if entry.actor_id is None:
+            kind = Kind.FORCED_OUT
+        else:
+            kind = Kind.STAFF_ENDED
+            values["reason"] = str(entry.data.get("reason", ""))
+        events.append(Event(stay.member, kind, f"audit:{entry.pk}", f"/stays/{stay.pk}", values))
+    replies = list(
+        AuditEntry.objects.filter(
+            action=AuditAction.TROUBLE_REPORT_STATUS, created_at__gte=now - LOOKBACK
+        )
+    )
+    reports = TroubleReport.objects.select_related("member", "office").in_bulk(
+        [int(e.target_id) for e in replies]
+    )
+    for entry in replies:
+        report = reports.get(int(entry.target_id))
+        if report is None or report.member is None or report.member_id == entry.actor_id:
+            continue
+        new = entry.data.get("new", report.status)
+        status = TroubleReport.Status(new).label if new in TroubleReport.Status.values else new
+        values = {"report": report.pk, "office": report.office.name, "status": status}
+        events.append(
+            Event(report.member, Kind.TROUBLE_REPLY, f"audit:{entry.pk}", "/trouble", values)
+        )
+    return events
+
+
+def _alert_events(now: datetime) -> list[Event]:
+    """Waiting alerts whose space changed since they were asked, fired once each (guarded)."""
+    changed = AvailabilityChange.objects.filter(
+        space_id=OuterRef("space_id"), created_at__gte=OuterRef("created_at")
+    )
+    waiting = (
+        SeatAlert.objects.filter(fired_at__isnull=True, expires_at__gt=now)
+        .filter(Exists(changed))
+        .select_related("member", "space__office")
+    )
+    events = []
+    for alert in waiting:
+        space: Space = alert.space
+        remaining = space.quota - space.in_use
+        mark = symbol(remaining)
+        if remaining <= 0 or (alert.want == "plenty" and mark != "○"):
+            continue
+        with transaction.atomic():
+            if not SeatAlert.objects.filter(pk=alert.pk, fired_at__isnull=True).update(
+                fired_at=now
+            ):
+                continue
+            audit(actor=None, action=AuditAction.SEAT_ALERT_FIRED, target=alert, symbol=mark)
+        values = {"office": space.office.name, "space": space.name, "symbol": mark}
+        events.append(
+            Event(
+                alert.member,
+                Kind.SEAT_FREE,
+                f"alert:{alert.pk}",
+                f"/offices/{space.office_id}",
+                values,
+            )
+        )
+    return events
+
+
+def _record(events: list[Event], now: datetime) -> int:
+    """Write the events not yet in the outbox, and their deliveries, once (unique keys)."""
+    if not events:
+        return 0
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        by_kind[e.kind].add(e.key)
+    known: set[tuple[str, str]] = set()
+    for kind, keys in by_kind.items():
+        known |= {
+            (kind, key)
+            for key in Notification.objects.filter(kind=kind, key__in=keys).values_list(
+                "key", flat=True
+            )
+        }
+    fresh = [e for e in events if (e.kind, e.key) not in known]
+    if not fresh:
+        return 0
+    rows = []
+    for e in fresh:
+        title, body = compose(e.member, e.kind, **e.values)
+        rows.append(
+            Notification(
+                member=e.member,
+                kind=e.kind,
+                key=e.key,
+                title=title[:200],
+                body=body[:1000],
+                url=e.url,
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    _deliveries_for(fresh, now)
+    return len(fresh)
+
+
+def _deliveries_for(events: list[Event], now: datetime) -> None:
+    """One delivery per push subscription, or the e-mail fallback, for each new notice.
+
+    Two workers recording the same events both get here; the unique (notification, target)
+    keeps one delivery of each."""
+    keys: dict[str, list[str]] = defaultdict(list)
+    for e in events:
+        keys[e.kind].append(e.key)
+    notices: list[Notification] = []
+    for kind, kind_keys in keys.items():
+        notices += Notification.objects.filter(
+            kind=kind, key__in=kind_keys, deliveries__isnull=True
+        ).select_related("member")
+    member_ids = {n.member_id for n in notices}
+    subscriptions: dict[int, list[int]] = defaultdict(list)
+    if vapid.configured():
+        for pk, member_id in PushSubscription.objects.filter(
+            member_id__in=member_ids
+        ).values_list("pk", "member_id"):
+            subscriptions[member_id].append(pk)
+    off = set(
+        PushPreference.objects.filter(member_id__in=member_ids, push=False).values_list(
+            "member_id", "kind"
+        )
+    )
+    rows = []
+    for n in notices:
+        pushes = [] if (n.member_id, n.kind) in off else subscriptions[n.member_id]
+        for pk in pushes:
+            rows.append(
+                Delivery(
+                    notification=n, target=f"push:{pk}", subscription_id=pk, next_attempt_at=now
+                )
+            )
+        if not pushes and n.member.email:
+            rows.append(Delivery(notification=n, target="email", next_attempt_at=now))
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+def notifications_collect() -> int:
+    """One round of finding events; returns how many new notices were written."""
+    now = clock.now()
+    events = _stay_events(now) + _audit_events(now) + _alert_events(now)
+    return _record(events, now)
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+class _Session:
+    """One HTTP session per process: keep-alive to the push services."""
+
+    session: requests.Session | None = None
+
+    @classmethod
+    def get(cls) -> requests.Session:
+        if cls.session is None:
+            cls.session = requests.Session()
+        return cls.session
+
+
+def payload_of(notice: Notification) -> bytes:
+    return json.dumps(
+        {
+            "title": notice.title,
+            "body": notice.body,
+            "url": notice.url,
+            "kind": notice.kind,
+            "tag": f"{notice.kind}:{notice.key}",
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def _claim(pk: int, now: datetime) -> bool:
+    """pending → sending, once: the statement that keeps two workers from sending one row."""
+    return (
+        Delivery.objects.filter(
+            pk=pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        ).update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def _finish(pk: int, **fields: Any) -> None:
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(**fields)
+
+
+def _retry_or_fail(delivery: Delivery, error: str) -> None:
+    now = clock.now()
+    if delivery.attempts + 1 >= MAX_ATTEMPTS:
+        _finish(delivery.pk, status=Delivery.Status.FAILED, last_error=error[:300])
+        return
+    delay = timedelta(seconds=BACKOFF_SECONDS * 2**delivery.attempts)
+    _finish(
+        delivery.pk,
+        status=Delivery.Status.PENDING,
+        next_attempt_at=now + delay,
+        last_error=error[:300],
+    )
+
+
+def _send_push(delivery: Delivery) -> None:
+    subscription = delivery.subscription
+    if subscription is None:  # unsubscribed or expired after the delivery was written
+        _finish(delivery.pk, status=Delivery.Status.GONE, last_error="unsubscribed")
+        return
+    pusher = WebPusher(
+        {
+            "endpoint": subscription.endpoint,
+            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+        },
+        requests_session=_Session.get(),
+    )
+    try:
+        response = pusher.send(
+            payload_of(delivery.notification),
+            headers={**vapid.authorization(subscription.endpoint), "Urgency": "high"},
+            ttl=PUSH_TTL_SECONDS,
+            content_encoding="aes128gcm",
+            timeout=settings.PUSH_TIMEOUT_SECONDS,
+        )
+    except (requests.RequestException, OSError) as exc:
+        _retry_or_fail(delivery, f"network: {exc}")
+        return
+    code = response.status_code
+    if code in (200, 201, 202):
+        _finish(delivery.pk, status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
+    elif code in (404, 410):
+        with transaction.atomic():
+            _finish(delivery.pk, status=Delivery.Status.GONE, last_error=f"HTTP {code}")
+            if PushSubscription.objects.filter(pk=subscription.pk).delete()[0]:
+                audit(
+                    actor=None,
+                    action=AuditAction.PUSH_EXPIRED,
+                    target=subscription,
+                    status=code,
+                )
+    elif code == 429 or code >= 500:
+        _retry_or_fail(delivery, f"HTTP {code}")
+    else:  # 400, 401, 403, 413: retrying would not help
+        _finish(delivery.pk, status=Delivery.Status.FAILED, last_error=f"HTTP {code}")
+
+
+def _send_email(delivery: Delivery) -> None:
+    notice = delivery.notification
+    body = f"{notice.body}\n\n{settings.SITE_URL.rstrip('/')}{notice.url}"
+    try:
+        send_mail(notice.title, body, settings.DEFAULT_FROM_EMAIL, [notice.member.email])
+    except OSError as exc:
+        _retry_or_fail(delivery, f"smtp: {exc}")
+        return
+    _finish(delivery.pk, status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
+
+
+def deliveries_send(*, limit: int = 2000) -> int:
+    """Send due deliveries (each claimed first); returns how many this worker sent."""
+    now = clock.now()
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
+    stale.update(status=Delivery.Status.FAILED, last_error="interrupted while sending")
+    due = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for pk in due:
+        if not _claim(pk, now):
+            continue  # another worker has it
+        delivery = Delivery.objects.select_related(
+            "notification__member", "subscription"
+        ).get(pk=pk)
+        delivery.attempts -= 1  # as before this claim, for the backoff
+        if delivery.target == "email":
+            _send_email(delivery)
+        else:
+            _send_push(delivery)
+        sent += 1
+    return sent
