@@ -3,9 +3,10 @@
 from typing import Any
 
 from officepass.accounts.models import User
+from officepass.core import clock
 from officepass.notifications import vapid
 from officepass.notifications.models import Favourite, Kind, PushPreference, SeatAlert
-from officepass.core import clock
+from officepass.offices.models import Office, Space
 
 
 def push_settings(member: User) -> dict[str, Any]:
@@ -37,3 +38,14 @@ def waiting_alert_space_ids(member: User) -> set[int]:
             member=member, fired_at__isnull=True, expires_at__gt=clock.now()
         ).values_list("space_id", flat=True)
     )
+
+
+def favourite_offices(member: User) -> list[Office]:
+    """The member's starred offices, oldest star first, spaces loaded for availability."""
+    offices = Office.objects.filter(pk__in=favourite_office_ids(member), is_active=True)
+    by_id = {o.pk: o for o in offices.prefetch_related("spaces").select_related("operator")}
+    return [by_id[pk] for pk in favourite_office_ids(member) if pk in by_id]
+
+
+def space_for_alert(space_id: int) -> Space | None:
+    return Space.objects.select_related("office").filter(pk=space_id, is_active=True).first()

@@ -120,6 +120,9 @@ def open_info(office: Office) -> dict[str, Any]:
     return {
         "open_now": state.open_now,
         "closes": _wall_clock(office, state.closes_at, now) if state.closes_at else None,
+        # Open for the next 24 hours at least: "open 24 hours" says more than a far date.
+        "all_day": state.open_now
+        and (state.closes_at is None or state.closes_at - now >= timedelta(hours=24)),
         "opens": opens,
         "closed_text": text,
     }
