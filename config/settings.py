@@ -254,6 +254,8 @@ VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:secretariat@officepass.example")
 # Push services are https; plain http only for a local test push service.
 PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("PUSH_ALLOW_HTTP_ENDPOINTS", False)
+# Threads a worker sends pushes from (HTTP only; the worker's database work stays in one).
+PUSH_SENDER_THREADS = env_int("PUSH_SENDER_THREADS", 16)
 PUSH_TIMEOUT_SECONDS = float(env_str("PUSH_TIMEOUT_SECONDS", "5"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "officepass <noreply@officepass.example>")
 

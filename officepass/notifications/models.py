@@ -63,11 +63,18 @@ class Notification(models.Model):
     body = models.CharField(max_length=1000)
     url = models.CharField(max_length=200)
     created_at = models.DateTimeField(db_index=True)
+    # For the stay reminders: the stay and the deadline told about, so the worker finds the
+    # stays not yet told with one anti-join (the key says the same, for uniqueness).
+    stay = models.ForeignKey(
+        "stays.Stay", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    deadline = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "key"], name="notification_once_per_event")
         ]
+        indexes = [models.Index(fields=["stay", "kind", "deadline"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
@@ -99,6 +106,8 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim that holds a `sending` row: the worker reads back exactly the rows it claimed.
+    claim = models.UUIDField(null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
 

@@ -10,7 +10,11 @@ no network I/O inside a transaction, nothing sent twice.
 
 import json
 import logging
+import os
+import threading
+import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +22,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from pywebpush import WebPusher
 
@@ -63,6 +67,7 @@ class Event:
     key: str
     url: str
     values: dict[str, object]
+    stay: Stay | None = None
 
 
 # --- finding events -----------------------------------------------------------------------
@@ -76,32 +81,33 @@ def _stay_values(stay: Stay, at: datetime) -> dict[str, object]:
     }
 
 
-def _stay_events(now: datetime) -> list[Event]:
-    running = Stay.objects.running(now).select_related("member", "office", "space")
-    events = [
+def _stays_not_told(kind: str, due: "models.QuerySet[Stay]", limit: int) -> list[Stay]:
+    told = Notification.objects.filter(
+        kind=kind, stay_id=OuterRef("pk"), deadline=OuterRef("deadline")
+    )
+    return list(
+        due.filter(~Exists(told)).select_related("member", "office", "space").order_by(
+            "deadline", "pk"
+        )[:limit]
+    )
+
+
+def _stay_events(now: datetime, limit: int) -> list[Event]:
+    running = Stay.objects.running(now)
+    opened = running.filter(extension_opens_at__lte=now, extension_opens_at__gt=now - LOOKBACK)
+    soon = running.filter(deadline__lte=now + DEADLINE_SOON)
+    return [
         Event(
             stay.member,
-            Kind.EXTENSION_OPEN,
+            kind,
             f"{stay.pk}@{stay.deadline.timestamp():.0f}",
             f"/stays/{stay.pk}",
             _stay_values(stay, stay.deadline),
+            stay=stay,
         )
-        # The stays worker marks the T−window event (reminded_at) in its guarded UPDATE.
-        for stay in running.filter(reminded_at__isnull=False, extension_opens_at__lte=now)
-        .filter(extension_opens_at__gt=now - LOOKBACK)
-        .iterator(chunk_size=2000)
+        for kind, due in ((Kind.EXTENSION_OPEN, opened), (Kind.DEADLINE_SOON, soon))
+        for stay in _stays_not_told(kind, due, limit)
     ]
-    events += [
-        Event(
-            stay.member,
-            Kind.DEADLINE_SOON,
-            f"{stay.pk}@{stay.deadline.timestamp():.0f}",
-            f"/stays/{stay.pk}",
-            _stay_values(stay, stay.deadline),
-        )
-        for stay in running.filter(deadline__lte=now + DEADLINE_SOON).iterator(chunk_size=2000)
-    ]
-    return events
 
 
 def _audit_events(now: datetime) -> list[Event]:
@@ -212,6 +218,8 @@ def _record(events: list[Event], now: datetime) -> int:
                 body=body[:1000],
                 url=e.url,
                 created_at=now,
+                stay=e.stay,
+                deadline=e.stay.deadline if e.stay is not None else None,
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
@@ -258,26 +266,26 @@ def _deliveries_for(events: list[Event], now: datetime) -> None:
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
-def notifications_collect() -> int:
+def notifications_collect(*, limit: int = 2000) -> int:
     """One round of finding events; returns how many new notices were written."""
     now = clock.now()
-    events = _stay_events(now) + _audit_events(now) + _alert_events(now)
+    events = _stay_events(now, limit) + _audit_events(now) + _alert_events(now)
     return _record(events, now)
 
 
 # --- sending -------------------------------------------------------------------------------
 
 
-class _Session:
-    """One HTTP session per process: keep-alive to the push services."""
+_local = threading.local()
 
-    session: requests.Session | None = None
 
-    @classmethod
-    def get(cls) -> requests.Session:
-        if cls.session is None:
-            cls.session = requests.Session()
-        return cls.session
+def _session() -> requests.Session:
+    """One HTTP session per sending thread: keep-alive to the push services."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+        session.trust_env = False  # no proxy or .netrc lookups per request
+    return session
 
 
 def payload_of(notice: Notification) -> bytes:
@@ -293,45 +301,35 @@ def payload_of(notice: Notification) -> bytes:
     ).encode("utf-8")
 
 
-def _claim(pk: int, now: datetime) -> bool:
-    """pending → sending, once: the statement that keeps two workers from sending one row."""
-    return (
-        Delivery.objects.filter(
-            pk=pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now
-        ).update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-        == 1
-    )
+def _claim(pks: list[int], now: datetime) -> list[int]:
+    """pending → sending, once: the guarded statement that keeps two workers from sending one
+    row. The rows this call moved carry its claim token; it reads back exactly those."""
+    token = uuid.uuid4()
+    Delivery.objects.filter(
+        pk__in=pks, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=Delivery.Status.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1)
+    return list(Delivery.objects.filter(claim=token).values_list("pk", flat=True))
 
 
-def _finish(pk: int, **fields: Any) -> None:
-    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(**fields)
+@dataclass
+class Outcome:
+    pk: int
+    status: str  # sent | gone | retry | failed
+    error: str = ""
+    code: int = 0
 
 
-def _retry_or_fail(delivery: Delivery, error: str) -> None:
-    now = clock.now()
-    if delivery.attempts + 1 >= MAX_ATTEMPTS:
-        _finish(delivery.pk, status=Delivery.Status.FAILED, last_error=error[:300])
-        return
-    delay = timedelta(seconds=BACKOFF_SECONDS * 2**delivery.attempts)
-    _finish(
-        delivery.pk,
-        status=Delivery.Status.PENDING,
-        next_attempt_at=now + delay,
-        last_error=error[:300],
-    )
-
-
-def _send_push(delivery: Delivery) -> None:
+def _push(delivery: Delivery) -> Outcome:
+    """Send one push (no database here: it runs in the sender threads)."""
     subscription = delivery.subscription
     if subscription is None:  # unsubscribed or expired after the delivery was written
-        _finish(delivery.pk, status=Delivery.Status.GONE, last_error="unsubscribed")
-        return
+        return Outcome(delivery.pk, "gone", "unsubscribed")
     pusher = WebPusher(
         {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
         },
-        requests_session=_Session.get(),
+        requests_session=_session(),
     )
     try:
         response = pusher.send(
@@ -341,62 +339,96 @@ def _send_push(delivery: Delivery) -> None:
             content_encoding="aes128gcm",
             timeout=settings.PUSH_TIMEOUT_SECONDS,
         )
-    except (requests.RequestException, OSError) as exc:
-        _retry_or_fail(delivery, f"network: {exc}")
-        return
+    except (requests.RequestException, OSError, ValueError) as exc:
+        return Outcome(delivery.pk, "retry", f"network: {exc}")
     code = response.status_code
     if code in (200, 201, 202):
-        _finish(delivery.pk, status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
-    elif code in (404, 410):
-        with transaction.atomic():
-            _finish(delivery.pk, status=Delivery.Status.GONE, last_error=f"HTTP {code}")
-            if PushSubscription.objects.filter(pk=subscription.pk).delete()[0]:
-                audit(
-                    actor=None,
-                    action=AuditAction.PUSH_EXPIRED,
-                    target=subscription,
-                    status=code,
-                )
-    elif code == 429 or code >= 500:
-        _retry_or_fail(delivery, f"HTTP {code}")
-    else:  # 400, 401, 403, 413: retrying would not help
-        _finish(delivery.pk, status=Delivery.Status.FAILED, last_error=f"HTTP {code}")
+        return Outcome(delivery.pk, "sent", code=code)
+    if code in (404, 410):
+        return Outcome(delivery.pk, "gone", f"HTTP {code}", code)
+    if code == 429 or code >= 500:
+        return Outcome(delivery.pk, "retry", f"HTTP {code}", code)
+    return Outcome(delivery.pk, "failed", f"HTTP {code}", code)  # 400, 401, 403, 413
 
 
-def _send_email(delivery: Delivery) -> None:
+def _email(delivery: Delivery) -> Outcome:
     notice = delivery.notification
     body = f"{notice.body}\n\n{settings.SITE_URL.rstrip('/')}{notice.url}"
     try:
         send_mail(notice.title, body, settings.DEFAULT_FROM_EMAIL, [notice.member.email])
     except OSError as exc:
-        _retry_or_fail(delivery, f"smtp: {exc}")
-        return
-    _finish(delivery.pk, status=Delivery.Status.SENT, sent_at=clock.now(), last_error="")
+        return Outcome(delivery.pk, "retry", f"smtp: {exc}")
+    return Outcome(delivery.pk, "sent")
 
 
-def deliveries_send(*, limit: int = 2000) -> int:
-    """Send due deliveries (each claimed first); returns how many this worker sent."""
+def _record_outcomes(deliveries: dict[int, Delivery], outcomes: list[Outcome]) -> None:
+    """Write what happened; only rows still `sending` (this worker's claim) move."""
     now = clock.now()
-    stale = Delivery.objects.filter(
+    mine = Delivery.objects.filter(status=Delivery.Status.SENDING)
+    sent = [o.pk for o in outcomes if o.status == "sent"]
+    if sent:
+        mine.filter(pk__in=sent).update(status=Delivery.Status.SENT, sent_at=now, last_error="")
+    for o in outcomes:
+        delivery = deliveries[o.pk]
+        if o.status == "failed" or (o.status == "retry" and delivery.attempts >= MAX_ATTEMPTS):
+            mine.filter(pk=o.pk).update(status=Delivery.Status.FAILED, last_error=o.error[:300])
+        elif o.status == "retry":
+            delay = timedelta(seconds=BACKOFF_SECONDS * 2 ** (delivery.attempts - 1))
+            mine.filter(pk=o.pk).update(
+                status=Delivery.Status.PENDING, next_attempt_at=now + delay, last_error=o.error[:300]
+            )
+        elif o.status == "gone":
+            with transaction.atomic():
+                mine.filter(pk=o.pk).update(status=Delivery.Status.GONE, last_error=o.error)
+                subscription = delivery.subscription
+                if subscription is not None and o.code and PushSubscription.objects.filter(
+                    pk=subscription.pk
+                ).delete()[0]:
+                    audit(
+                        actor=None,
+                        action=AuditAction.PUSH_EXPIRED,
+                        target=subscription,
+                        status=o.code,
+                    )
+
+
+def deliveries_send(*, limit: int = 2000, batch: int = 200) -> int:
+    """Send due deliveries, claimed in batches first; pushes go out from a pool of threads
+    (HTTP only; every database write stays in this thread, after the claim's commit)."""
+    now = clock.now()
+    Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE
-    )
-    stale.update(status=Delivery.Status.FAILED, last_error="interrupted while sending")
+    ).update(status=Delivery.Status.FAILED, last_error="interrupted while sending")
     due = list(
         Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     sent = 0
-    for pk in due:
-        if not _claim(pk, now):
-            continue  # another worker has it
-        delivery = Delivery.objects.select_related(
+    for start in range(0, len(due), batch):
+        claimed = _claim(due[start : start + batch], now)
+        if not claimed:
+            continue  # another worker has them
+        deliveries = Delivery.objects.select_related(
             "notification__member", "subscription"
-        ).get(pk=pk)
-        delivery.attempts -= 1  # as before this claim, for the backoff
-        if delivery.target == "email":
-            _send_email(delivery)
-        else:
-            _send_push(delivery)
-        sent += 1
+        ).in_bulk(claimed)
+        pushes = [d for d in deliveries.values() if d.target != "email"]
+        outcomes = [_email(d) for d in deliveries.values() if d.target == "email"]
+        if pushes:
+            outcomes += list(_pool().map(_push, pushes))
+        _record_outcomes(deliveries, outcomes)
+        sent += sum(o.status == "sent" for o in outcomes)
     return sent
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's sender threads (one pool per process, made on first use)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ThreadPoolExecutor(
+            max_workers=settings.PUSH_SENDER_THREADS, thread_name_prefix="push"
+        )
+    return _pools[pid]

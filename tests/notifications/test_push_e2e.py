@@ -183,14 +183,14 @@ def test_two_senders_claim_each_delivery_once_with_a_control(
         real_claim = tasks._claim
         waited = threading.local()
 
-        def claim(pk, now):
+        def claim(pks, now):
             if not getattr(waited, "done", False):
                 waited.done = True
                 barrier.wait(timeout=30)
             if guarded:
-                return real_claim(pk, now)
-            Delivery.objects.filter(pk=pk).update(status="sending", claimed_at=now)
-            return True
+                return real_claim(pks, now)
+            Delivery.objects.filter(pk__in=pks).update(status="sending", claimed_at=now)
+            return pks
 
         monkeypatch.setattr(tasks, "_claim", claim)
         from tests.concurrency.race import run_together

@@ -61,10 +61,18 @@ self.addEventListener("push", function (event) {
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   var url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin).href;
-  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+  var done = self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
     for (var i = 0; i < list.length; i++) {
       if (list[i].url === url && "focus" in list[i]) return list[i].focus();
     }
+    // An open officepass page goes to the screen; without one, a new window opens.
+    for (var j = 0; j < list.length; j++) {
+      if ("navigate" in list[j] && new URL(list[j].url).origin === self.location.origin) {
+        var client = list[j];
+        return client.navigate(url).then(function (c) { return (c || client).focus().catch(function () {}); });
+      }
+    }
     return self.clients.openWindow(url);
-  }));
+  });
+  try { event.waitUntil(done); } catch (e) { /* an event dispatched by a script (tests) */ }
 });
