@@ -178,6 +178,12 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
     start = time.time()
     received = rejected = rounds = 0
     timings: dict[str, float] = {}
+    profiler = None
+    if os.environ.get("BENCH_PUSH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     while received < n and time.time() - start < max_seconds:
         for name, task in TASKS.items():
             began = time.perf_counter()
@@ -188,6 +194,11 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
             message = pipe.recv()
             if message[0] == "progress":
                 _, received, rejected = message
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     # The last arrivals: wait for the receiver to report them.
     while received < n and time.time() - start < max_seconds:
         _, received, rejected = pipe.recv()

@@ -11,15 +11,14 @@ no network I/O inside a transaction, nothing sent twice.
 import json
 import logging
 import os
-import threading
 import uuid
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
+import urllib3
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
@@ -276,16 +275,35 @@ def notifications_collect(*, limit: int = 2000) -> int:
 # --- sending -------------------------------------------------------------------------------
 
 
-_local = threading.local()
+class _Transport:
+    """What pywebpush posts through (its `requests_session`): one urllib3 pool per process,
+    shared by the sender threads, keep-alive to each push service, no per-request proxy or
+    .netrc lookups."""
+
+    def __init__(self) -> None:
+        self.pool = urllib3.PoolManager(
+            num_pools=32, maxsize=settings.PUSH_SENDER_THREADS, retries=False
+        )
+
+    def post(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, **_: Any
+    ) -> "urllib3.BaseHTTPResponse":
+        response = self.pool.request(
+            "POST", url, body=data, headers=headers, timeout=timeout, preload_content=True
+        )
+        response.status_code = response.status  # type: ignore[attr-defined]
+        response.text = response.data.decode("utf-8", "replace")  # type: ignore[attr-defined]
+        return response
 
 
-def _session() -> requests.Session:
-    """One HTTP session per sending thread: keep-alive to the push services."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-        session.trust_env = False  # no proxy or .netrc lookups per request
-    return session
+_transports: dict[int, _Transport] = {}
+
+
+def _transport() -> _Transport:
+    pid = os.getpid()
+    if pid not in _transports:
+        _transports[pid] = _Transport()
+    return _transports[pid]
 
 
 def payload_of(notice: Notification) -> bytes:
@@ -329,7 +347,7 @@ def _push(delivery: Delivery) -> Outcome:
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
         },
-        requests_session=_session(),
+        requests_session=_transport(),
     )
     try:
         response = pusher.send(
@@ -339,7 +357,7 @@ def _push(delivery: Delivery) -> Outcome:
             content_encoding="aes128gcm",
             timeout=settings.PUSH_TIMEOUT_SECONDS,
         )
-    except (requests.RequestException, OSError, ValueError) as exc:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         return Outcome(delivery.pk, "retry", f"network: {exc}")
     code = response.status_code
     if code in (200, 201, 202):
@@ -394,7 +412,8 @@ def _record_outcomes(deliveries: dict[int, Delivery], outcomes: list[Outcome]) -
 
 def deliveries_send(*, limit: int = 2000, batch: int = 200) -> int:
     """Send due deliveries, claimed in batches first; pushes go out from a pool of threads
-    (HTTP only; every database write stays in this thread, after the claim's commit)."""
+    (HTTP only) while this thread claims the next batch and records finished ones: every
+    database write stays here, after the claim's commit."""
     now = clock.now()
     Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE
@@ -404,21 +423,37 @@ def deliveries_send(*, limit: int = 2000, batch: int = 200) -> int:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    deliveries: dict[int, Delivery] = {}
+    outcomes: list[Outcome] = []
     sent = 0
+    running: list[Future[Outcome]] = []
     for start in range(0, len(due), batch):
         claimed = _claim(due[start : start + batch], now)
         if not claimed:
             continue  # another worker has them
-        deliveries = Delivery.objects.select_related(
-            "notification__member", "subscription"
-        ).in_bulk(claimed)
-        pushes = [d for d in deliveries.values() if d.target != "email"]
-        outcomes = [_email(d) for d in deliveries.values() if d.target == "email"]
-        if pushes:
-            outcomes += list(_pool().map(_push, pushes))
-        _record_outcomes(deliveries, outcomes)
-        sent += sum(o.status == "sent" for o in outcomes)
-    return sent
+        rows = Delivery.objects.select_related("notification__member", "subscription").in_bulk(
+            claimed
+        )
+        deliveries.update(rows)
+        for delivery in rows.values():
+            if delivery.target == "email":
+                outcomes.append(_email(delivery))
+            else:
+                running.append(_pool().submit(_push, delivery))
+        waiting = []
+        for future in running:  # done() read once per future: none is lost between lists
+            if future.done():
+                outcomes.append(future.result())
+            else:
+                waiting.append(future)
+        running = waiting
+        if len(outcomes) >= batch:
+            _record_outcomes(deliveries, outcomes)
+            sent += sum(o.status == "sent" for o in outcomes)
+            outcomes = []
+    outcomes += [f.result() for f in running]
+    _record_outcomes(deliveries, outcomes)
+    return sent + sum(o.status == "sent" for o in outcomes)
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}
