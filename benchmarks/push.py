@@ -55,6 +55,10 @@ def serve(conn: Any, n: int) -> None:
     service.close()
 
 
+# Django's mark of an account that cannot sign in (bench members never do).
+UNUSABLE = "!"
+
+
 def fresh_postgres(url: str) -> str:
     import psycopg
 
@@ -139,7 +143,11 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
     operator = Operator.objects.create(name="Bench operator")
     offices = Office.objects.bulk_create(
         Office(
-            operator=operator, name=f"Bench {i}", address="Tokyo", lat=35.6, lng=139.7,
+            operator=operator,
+            name=f"Bench {i}",
+            address="Tokyo",
+            lat=35.6,
+            lng=139.7,
             opening_hours=hours.always_open(),
         )
         for i in range(100)
@@ -149,13 +157,16 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
         Space(office=o, name="Open", seat_type="open", quota=per_space) for o in offices
     )
     members = User.objects.bulk_create(
-        User(email=f"bench{i}@example.com", language="ja" if i % 2 else "en", password="!")
+        User(email=f"bench{i}@example.com", language="ja" if i % 2 else "en", password=UNUSABLE)
         for i in range(n)
     )
     PushSubscription.objects.bulk_create(
         PushSubscription(
-            member=m, endpoint=s["endpoint"], p256dh=s["keys"]["p256dh"],
-            auth=s["keys"]["auth"], created_at=now,
+            member=m,
+            endpoint=s["endpoint"],
+            p256dh=s["keys"]["p256dh"],
+            auth=s["keys"]["auth"],
+            created_at=now,
         )
         for m, s in zip(members, subscriptions, strict=True)
     )
@@ -164,16 +175,23 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
     deadline = due + timedelta(minutes=15)
     Stay.objects.bulk_create(
         Stay(
-            member=m, space=spaces[i % 100], office=offices[i % 100],
-            started_at=deadline - timedelta(minutes=120), deadline=deadline,
-            extension_opens_at=due, minutes=120, tickets_consumed=1,
+            member=m,
+            space=spaces[i % 100],
+            office=offices[i % 100],
+            started_at=deadline - timedelta(minutes=120),
+            deadline=deadline,
+            extension_opens_at=due,
+            minutes=120,
+            tickets_consumed=1,
         )
         for i, m in enumerate(members)
     )
     for space in spaces:
         Space.objects.filter(pk=space.pk).update(in_use=Stay.objects.filter(space=space).count())
-    print(f"seeded {n} stays and subscriptions in {time.perf_counter() - seed_started:.1f} s "
-          f"({'PostgreSQL' if bench_url else 'SQLite'})")
+    print(
+        f"seeded {n} stays and subscriptions in {time.perf_counter() - seed_started:.1f} s "
+        f"({'PostgreSQL' if bench_url else 'SQLite'})"
+    )
 
     start = time.time()
     received = rejected = rounds = 0
@@ -215,10 +233,14 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
     lags = sorted(a - due.timestamp() for a in arrivals)
     total = max(arrivals) - start
     q = statistics.quantiles(lags, n=100) if len(lags) > 1 else lags * 99
-    print(f"{len(arrivals)} pushes received by {devices} devices ({sent} deliveries marked sent, "
-          f"{rejected} rejected {rejections}) in {rounds} worker rounds")
-    print(f"all sent within {total:.1f} s of becoming due: {len(arrivals) / total:.0f} pushes/s; "
-          f"lag p50 {q[49]:.1f} s, p99 {q[98]:.1f} s, max {lags[-1]:.1f} s (goal: all ≤ 60 s)")
+    print(
+        f"{len(arrivals)} pushes received by {devices} devices ({sent} deliveries marked sent, "
+        f"{rejected} rejected {rejections}) in {rounds} worker rounds"
+    )
+    print(
+        f"all sent within {total:.1f} s of becoming due: {len(arrivals) / total:.0f} pushes/s; "
+        f"lag p50 {q[49]:.1f} s, p99 {q[98]:.1f} s, max {lags[-1]:.1f} s (goal: all ≤ 60 s)"
+    )
     ok = len(arrivals) == n and devices == n and total <= 60
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:4]
     print("worker time by task: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))

@@ -128,7 +128,7 @@ class Delivery(models.Model):
 
 
 class SeatAlert(models.Model):
-    """"Tell me when a seat frees": once, until `expires_at`; reserves nothing."""
+    """ "Tell me when a seat frees": once, until `expires_at`; reserves nothing."""
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_alerts"
@@ -165,9 +165,7 @@ class Favourite(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["member", "office"], name="favourite_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["member", "office"], name="favourite_once")]
 
     def __str__(self) -> str:
         return f"{self.member_id} ★ {self.office_id}"

@@ -122,7 +122,7 @@ def seat_alert_create(*, member: User, space: Space, hours: int) -> SeatAlert:
 def favourite_set(*, member: User, office: Office, starred: bool) -> bool:
     with transaction.atomic():
         if starred:
-            favourite, created = Favourite.objects.get_or_create(
+            _, created = Favourite.objects.get_or_create(
                 member=member, office=office, defaults={"created_at": clock.now()}
             )
             if created:

@@ -29,8 +29,6 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.models import AuditEntry
-from officepass.offices.models import Space
-from officepass.offices.selectors import symbol
 from officepass.notifications import vapid
 from officepass.notifications.compose import compose, local_time
 from officepass.notifications.models import (
@@ -41,6 +39,8 @@ from officepass.notifications.models import (
     PushSubscription,
     SeatAlert,
 )
+from officepass.offices.models import Space
+from officepass.offices.selectors import symbol
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.support.models import TroubleReport
 
@@ -85,9 +85,9 @@ def _stays_not_told(kind: str, due: "models.QuerySet[Stay]", limit: int) -> list
         kind=kind, stay_id=OuterRef("pk"), deadline=OuterRef("deadline")
     )
     return list(
-        due.filter(~Exists(told)).select_related("member", "office", "space").order_by(
-            "deadline", "pk"
-        )[:limit]
+        due.filter(~Exists(told))
+        .select_related("member", "office", "space")
+        .order_by("deadline", "pk")[:limit]
     )
 
 
@@ -174,7 +174,11 @@ def _alert_events(now: datetime) -> list[Event]:
             ):
                 continue
             audit(actor=None, action=AuditAction.SEAT_ALERT_FIRED, target=alert, symbol=mark)
-        values = {"office": space.office.name, "space": space.name, "symbol": mark}
+        values: dict[str, object] = {
+            "office": space.office.name,
+            "space": space.name,
+            "symbol": mark,
+        }
         events.append(
             Event(
                 alert.member,
@@ -242,9 +246,9 @@ def _deliveries_for(events: list[Event], now: datetime) -> None:
     member_ids = {n.member_id for n in notices}
     subscriptions: dict[int, list[int]] = defaultdict(list)
     if vapid.configured():
-        for pk, member_id in PushSubscription.objects.filter(
-            member_id__in=member_ids
-        ).values_list("pk", "member_id"):
+        for pk, member_id in PushSubscription.objects.filter(member_id__in=member_ids).values_list(
+            "pk", "member_id"
+        ):
             subscriptions[member_id].append(pk)
     off = set(
         PushPreference.objects.filter(member_id__in=member_ids, push=False).values_list(
@@ -325,7 +329,9 @@ def _claim(pks: list[int], now: datetime) -> list[int]:
     token = uuid.uuid4()
     Delivery.objects.filter(
         pk__in=pks, status=Delivery.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Delivery.Status.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1)
+    ).update(
+        status=Delivery.Status.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
+    )
     return list(Delivery.objects.filter(claim=token).values_list("pk", flat=True))
 
 
@@ -393,15 +399,19 @@ def _record_outcomes(deliveries: dict[int, Delivery], outcomes: list[Outcome]) -
         elif o.status == "retry":
             delay = timedelta(seconds=BACKOFF_SECONDS * 2 ** (delivery.attempts - 1))
             mine.filter(pk=o.pk).update(
-                status=Delivery.Status.PENDING, next_attempt_at=now + delay, last_error=o.error[:300]
+                status=Delivery.Status.PENDING,
+                next_attempt_at=now + delay,
+                last_error=o.error[:300],
             )
         elif o.status == "gone":
             with transaction.atomic():
                 mine.filter(pk=o.pk).update(status=Delivery.Status.GONE, last_error=o.error)
                 subscription = delivery.subscription
-                if subscription is not None and o.code and PushSubscription.objects.filter(
-                    pk=subscription.pk
-                ).delete()[0]:
+                if (
+                    subscription is not None
+                    and o.code
+                    and PushSubscription.objects.filter(pk=subscription.pk).delete()[0]
+                ):
                     audit(
                         actor=None,
                         action=AuditAction.PUSH_EXPIRED,

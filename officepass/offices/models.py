@@ -37,7 +37,7 @@ class Office(models.Model):
     )
     max_stay_minutes = models.PositiveIntegerField(default=480, validators=[MinValueValidator(1)])
     extension_window_minutes = models.PositiveIntegerField(default=15)
-    # SPEC [beyond] fair use: whole units left unused at an early checkout come back.
+    # Fair use (docs/rules.md, "Beyond the fourteen rules"): whole unused units come back.
     fair_use_refunds = models.BooleanField(
         default=False, help_text=_("Refund whole unused units when a member checks out early.")
     )

@@ -359,7 +359,7 @@ def stay_checkout(
 
 def fair_use_refund(stay: Stay, *, member: User, now: datetime) -> int:
     """On a fair-use office, give back the whole units left unused by an early checkout
-    (SPEC [beyond]); through the stay's refund claim, so never more than it consumed."""
+    (docs/rules.md, "Fair use"); through the stay's refund claim, so never more than it consumed."""
     office = stay.office
     if not office.fair_use_refunds or not stay.tickets_consumed:
         return 0

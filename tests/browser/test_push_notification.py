@@ -33,8 +33,13 @@ def test_a_push_becomes_a_notification_and_its_tap_opens_the_stay(new_page, live
         time=local_time(stay.deadline, "Asia/Tokyo"),
     )
     notice = Notification(
-        member=member, kind="extension_open", key="k", title=title, body=body,
-        url=f"/stays/{stay.pk}", created_at=stay.started_at,
+        member=member,
+        kind="extension_open",
+        key="k",
+        title=title,
+        body=body,
+        url=f"/stays/{stay.pk}",
+        created_at=stay.started_at,
     )
     page = new_page(service_workers="allow")
     page.context.grant_permissions(["notifications"], origin=live_server.url)
@@ -66,10 +71,12 @@ def test_a_push_becomes_a_notification_and_its_tap_opens_the_stay(new_page, live
     shown = page.wait_for_function(
         """() => navigator.serviceWorker.ready
              .then(r => r.getNotifications())
-             .then(ns => ns.length ? ns.map(n => ({title: n.title, body: n.body, url: n.data.url})) : null)"""
+             .then(ns => ns.length
+               ? ns.map(n => ({title: n.title, body: n.body, url: n.data.url})) : null)"""
     ).json_value()
-    assert shown == [{"title": "利用時間を延長できるようになりました", "body": body,
-                      "url": f"/stays/{stay.pk}"}]
+    assert shown == [
+        {"title": "利用時間を延長できるようになりました", "body": body, "url": f"/stays/{stay.pk}"}
+    ]
 
     worker = page.context.service_workers[0]
     worker.evaluate(

@@ -55,7 +55,9 @@ class Workers:
         with self.round_done:
             target = [r + rounds for r in self.rounds]
             ok = self.round_done.wait_for(
-                lambda: self.errors or all(r >= t for r, t in zip(self.rounds, target, strict=True)),
+                lambda: (
+                    self.errors or all(r >= t for r, t in zip(self.rounds, target, strict=True))
+                ),
                 timeout=60,
             )
         assert ok and not self.errors, self.errors

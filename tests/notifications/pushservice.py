@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -153,9 +153,7 @@ class PushService:
             body, private_key=device.key, auth_secret=device.auth, version="aes128gcm"
         )
         with self.changed:
-            self.received.append(
-                Received(token, json.loads(plain), int(lowered["ttl"]), subject)
-            )
+            self.received.append(Received(token, json.loads(plain), int(lowered["ttl"]), subject))
             self.changed.notify_all()
         return 201
 

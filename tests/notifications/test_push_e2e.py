@@ -10,9 +10,8 @@ import time_machine
 from officepass.core.models import AuditEntry
 from officepass.core.registry import tick
 from officepass.notifications import tasks
-from officepass.notifications.models import Delivery, Notification, PushSubscription
+from officepass.notifications.models import Delivery, Kind, Notification, PushSubscription
 from officepass.notifications.services import push_preferences_set, push_subscribe
-from officepass.notifications.models import Kind
 from officepass.stays.services import stay_check_in, stay_force_checkout
 from tests import factories as f
 
@@ -26,7 +25,10 @@ def at(delta: timedelta):
 def subscribed(push_service, member):
     sub = push_service.subscribe()
     push_subscribe(
-        member=member, endpoint=sub["endpoint"], p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"]
+        member=member,
+        endpoint=sub["endpoint"],
+        p256dh=sub["keys"]["p256dh"],
+        auth=sub["keys"]["auth"],
     )
     return sub["endpoint"]
 
@@ -168,15 +170,26 @@ def test_two_senders_claim_each_delivery_once_with_a_control(
         Notification.objects.all().delete()
         with at(timedelta(0)):
             rows = [
-                Notification(member=ja, kind="seat_free", key=f"k{i}", title="t", body="b",
-                             url="/", created_at=MORNING)
+                Notification(
+                    member=ja,
+                    kind="seat_free",
+                    key=f"k{i}",
+                    title="t",
+                    body="b",
+                    url="/",
+                    created_at=MORNING,
+                )
                 for i in range(20)
             ]
             Notification.objects.bulk_create(rows)
             sub = PushSubscription.objects.get(endpoint=endpoint)
             Delivery.objects.bulk_create(
-                Delivery(notification=n, target=f"push:{sub.pk}", subscription=sub,
-                         next_attempt_at=MORNING)
+                Delivery(
+                    notification=n,
+                    target=f"push:{sub.pk}",
+                    subscription=sub,
+                    next_attempt_at=MORNING,
+                )
                 for n in Notification.objects.all()
             )
         barrier = threading.Barrier(2)

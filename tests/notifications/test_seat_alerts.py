@@ -1,4 +1,4 @@
-""""Tell me when a seat frees": × → a checkout → one alert per waiting member, within 2 s."""
+""" "Tell me when a seat frees": × → a checkout → one alert per waiting member, within 2 s."""
 
 import time
 from datetime import timedelta

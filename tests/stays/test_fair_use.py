@@ -1,4 +1,4 @@
-"""Fair use (SPEC [beyond], per office, off by default): whole unused units come back."""
+"""Fair use (docs/rules.md; per office, off by default): whole unused units come back."""
 
 from datetime import UTC, datetime, timedelta
 

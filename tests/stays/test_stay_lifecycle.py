@@ -197,9 +197,7 @@ def test_staff_can_force_a_checkout(stay):
     assert stay.status == Stay.Status.FORCED_OUT and in_use(stay.space) == 0
 
 
-def test_the_reminder_goes_out_once_when_extension_opens(
-    stay, django_capture_on_commit_callbacks
-):
+def test_the_reminder_goes_out_once_when_extension_opens(stay, django_capture_on_commit_callbacks):
     # The e-mail (or push) is sent by the notifications app: tests/notifications.
     with at(timedelta(hours=3, minutes=44)):
         assert reminders_send() == 0

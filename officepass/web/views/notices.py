@@ -17,7 +17,6 @@ from officepass.core.csvexport import csv_response
 from officepass.core.errors import DomainError
 from officepass.notifications.selectors import push_settings, space_for_alert
 from officepass.notifications.services import (
-    ALERT_HOURS,
     favourite_set,
     push_preferences_set,
     push_subscribe,
@@ -38,15 +37,11 @@ def _local(at: datetime) -> str:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
-    return render(
-        request, "web/account.html", {"push": push_settings(member), "member": member}
-    )
+    return render(request, "web/account.html", {"push": push_settings(member), "member": member})
 
 
 def _error(exc: DomainError) -> JsonResponse:
-    return JsonResponse(
-        {"code": exc.code, "message": str(exc.message)}, status=exc.status
-    )
+    return JsonResponse({"code": exc.code, "message": str(exc.message)}, status=exc.status)
 
 
 @login_required
@@ -66,7 +61,7 @@ def push_subscription(request: HttpRequest) -> JsonResponse:
         if data.get("unsubscribe"):
             push_unsubscribe(member=member, endpoint=data["endpoint"])
             return JsonResponse({"subscribed": False})
-        keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+        keys: dict[str, Any] = data["keys"] if isinstance(data.get("keys"), dict) else {}
         push_subscribe(
             member=member,
             endpoint=data["endpoint"],
@@ -182,5 +177,3 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     header = [_("Entry"), _("When"), _("Kind"), _("Tickets"), _("Balance"), _("Stay"), _("Reason")]
     name = f"officepass-tickets-{clock.now():%Y%m%d}.csv"
     return csv_response(name, header, rows)
-
-
