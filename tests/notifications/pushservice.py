@@ -88,6 +88,8 @@ class PushService:
         self.received: list[Received] = []
         self.rejected: list[str] = []
         self.gone: set[str] = set()
+        # token -> how many more requests answer 503 (a push service having trouble)
+        self.failing: dict[str, int] = {}
         self.changed = threading.Condition()
         service = self
 
@@ -145,6 +147,9 @@ class PushService:
             return 401
         if token in self.gone:
             return 410
+        if self.failing.get(token, 0) > 0:
+            self.failing[token] -= 1
+            return 503
         if lowered.get("content-encoding") != "aes128gcm" or "ttl" not in lowered:
             self.rejected.append("encoding/ttl")
             return 400
