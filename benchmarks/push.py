@@ -193,7 +193,15 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
         f"({'PostgreSQL' if bench_url else 'SQLite'})"
     )
 
+    # Due now, as the worker starts (seeding time is not the worker's).
+    due = clock.now()
+    Stay.objects.update(
+        extension_opens_at=due,
+        deadline=due + timedelta(minutes=15),
+        started_at=due - timedelta(minutes=105),
+    )
     start = time.time()
+    cpu_start = time.process_time()
     received = rejected = rounds = 0
     timings: dict[str, float] = {}
     profiler = None
@@ -212,6 +220,7 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
             message = pipe.recv()
             if message[0] == "progress":
                 _, received, rejected = message
+    cpu = time.process_time() - cpu_start
     if profiler is not None:
         import pstats
 
@@ -241,9 +250,11 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
         f"all sent within {total:.1f} s of becoming due: {len(arrivals) / total:.0f} pushes/s; "
         f"lag p50 {q[49]:.1f} s, p99 {q[98]:.1f} s, max {lags[-1]:.1f} s (goal: all ≤ 60 s)"
     )
-    ok = len(arrivals) == n and devices == n and total <= 60
+    ok = len(arrivals) == n and devices == n and lags[-1] <= 60
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:4]
     print("worker time by task: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+    load = os.getloadavg()[0]
+    print(f"worker CPU {cpu:.1f} s ({cpu / n * 1000:.2f} ms per push), load average {load:.1f}")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

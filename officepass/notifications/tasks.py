@@ -87,6 +87,14 @@ def _stays_not_told(kind: str, due: "models.QuerySet[Stay]", limit: int) -> list
     return list(
         due.filter(~Exists(told))
         .select_related("member", "office", "space")
+        .only(
+            "deadline",
+            "member__language",
+            "member__email",
+            "office__name",
+            "office__timezone",
+            "space__name",
+        )
         .order_by("deadline", "pk")[:limit]
     )
 
@@ -238,12 +246,12 @@ def _deliveries_for(events: list[Event], now: datetime) -> None:
     keys: dict[str, list[str]] = defaultdict(list)
     for e in events:
         keys[e.kind].append(e.key)
-    notices: list[Notification] = []
+    notices: list[tuple[int, int, str, str]] = []
     for kind, kind_keys in keys.items():
         notices += Notification.objects.filter(
             kind=kind, key__in=kind_keys, deliveries__isnull=True
-        ).select_related("member")
-    member_ids = {n.member_id for n in notices}
+        ).values_list("pk", "member_id", "kind", "member__email")
+    member_ids = {member_id for _, member_id, _, _ in notices}
     subscriptions: dict[int, list[int]] = defaultdict(list)
     if vapid.configured():
         for pk, member_id in PushSubscription.objects.filter(member_id__in=member_ids).values_list(
@@ -256,16 +264,16 @@ def _deliveries_for(events: list[Event], now: datetime) -> None:
         )
     )
     rows = []
-    for n in notices:
-        pushes = [] if (n.member_id, n.kind) in off else subscriptions[n.member_id]
-        for pk in pushes:
-            rows.append(
-                Delivery(
-                    notification=n, target=f"push:{pk}", subscription_id=pk, next_attempt_at=now
-                )
+    for pk, member_id, kind, email in notices:
+        pushes = [] if (member_id, kind) in off else subscriptions[member_id]
+        rows += [
+            Delivery(
+                notification_id=pk, target=f"push:{sub}", subscription_id=sub, next_attempt_at=now
             )
-        if not pushes and n.member.email:
-            rows.append(Delivery(notification=n, target="email", next_attempt_at=now))
+            for sub in pushes
+        ]
+        if not pushes and email:
+            rows.append(Delivery(notification_id=pk, target="email", next_attempt_at=now))
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
