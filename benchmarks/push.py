@@ -240,7 +240,7 @@ def run(n: int, max_seconds: float, pipe: Any, bench_url: str) -> int:
         print("no push arrived")
         return 1
     lags = sorted(a - due.timestamp() for a in arrivals)
-    total = max(arrivals) - start
+    total = max(arrivals) - due.timestamp()
     q = statistics.quantiles(lags, n=100) if len(lags) > 1 else lags * 99
     print(
         f"{len(arrivals)} pushes received by {devices} devices ({sent} deliveries marked sent, "
