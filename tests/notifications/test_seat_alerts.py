@@ -78,3 +78,24 @@ def test_an_alert_is_refused_where_seats_are_plenty(vapid):
     with pytest.raises(DomainError) as error:
         seat_alert_create(member=f.member(), space=space, hours=2)
     assert error.value.code == "seat_available"
+
+
+@pytest.mark.django_db
+def test_one_left_waits_for_plenty_and_fires_once(vapid, push_service):
+    space = f.space(f.office("Gotanda Loft"), quota=3)
+    sitters = [f.member(f"s{i}@example.com") for i in range(2)]
+    stays = [stay_check_in(member=m, code=f.code_for(space), minutes=120) for m in sitters]
+    space.refresh_from_db()
+    member, endpoint = subscribed(push_service, "plenty@example.com")
+    alert = seat_alert_create(member=member, space=space, hours=1)
+    assert alert.want == "plenty"  # △ now: told when it shows ○
+    other = f.member("third@example.com")
+    third = stay_check_in(member=other, code=f.code_for(space), minutes=120)  # × now
+    stay_checkout(member=other, stay_id=third.pk, unlock=False)  # △ again: not yet
+    tick()
+    assert push_service.received == []
+    stay_checkout(member=sitters[0], stay_id=stays[0].pk, unlock=False)  # ○
+    tick()
+    tick()
+    [message] = [r.message for r in push_service.for_token(endpoint)]
+    assert message["body"] == "Gotanda Loft / Open は現在 ○ です。"
