@@ -68,12 +68,19 @@ def test_a_push_becomes_a_notification_and_its_tap_opens_the_stay(new_page, live
             "data": payload_of(notice).decode("utf-8"),
         },
     )
-    shown = page.wait_for_function(
-        """() => navigator.serviceWorker.ready
-             .then(r => r.getNotifications())
-             .then(ns => ns.length
-               ? ns.map(n => ({title: n.title, body: n.body, url: n.data.url})) : null)"""
-    ).json_value()
+    # Poll inside the page until the service worker has shown it (a Promise is truthy, so
+    # wait_for_function would not wait for it).
+    shown = page.evaluate(
+        """async () => {
+             const reg = await navigator.serviceWorker.ready;
+             for (let i = 0; i < 100; i++) {
+               const ns = await reg.getNotifications();
+               if (ns.length) return ns.map(n => ({title: n.title, body: n.body, url: n.data.url}));
+               await new Promise(done => setTimeout(done, 100));
+             }
+             return null;
+           }"""
+    )
     assert shown == [
         {"title": "利用時間を延長できるようになりました", "body": body, "url": f"/stays/{stay.pk}"}
     ]
