@@ -1,5 +1,6 @@
 """Writes of the notifications tables (each with its audit row)."""
 
+import ipaddress
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -24,13 +25,26 @@ from officepass.offices.selectors import symbol
 ALERT_HOURS = (1, 2, 4, 8)
 
 
+def _internal_host(host: str) -> bool:
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def push_subscribe(*, member: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Store the browser's subscription (the same endpoint again moves it to this member)."""
     if not vapid.configured():
         raise DomainError("push_unavailable")
     parts = urlsplit(endpoint or "")
     schemes = ("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)
-    if parts.scheme not in schemes or not parts.netloc or len(endpoint) > 1000:
+    if parts.scheme not in schemes or not parts.hostname or len(endpoint) > 1000:
+        raise DomainError("invalid_input", field="endpoint")
+    if not settings.PUSH_ALLOW_HTTP_ENDPOINTS and _internal_host(parts.hostname):
+        # The worker POSTs to this address: never to this network's own machines.
         raise DomainError("invalid_input", field="endpoint")
     try:
         key, secret = vapid.b64url_decode(p256dh), vapid.b64url_decode(auth)

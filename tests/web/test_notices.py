@@ -45,7 +45,7 @@ def test_a_browser_subscribes_and_unsubscribes(client, member, settings):
         sub = service.subscribe()
     finally:
         service.close()
-    sub["endpoint"] = sub["endpoint"].replace("http://", "https://")
+    sub["endpoint"] = "https://push.example.net/push/" + sub["endpoint"].rsplit("/", 1)[-1]
     answer = client.post("/account/push", data=json.dumps(sub), content_type="application/json")
     assert answer.status_code == 200, answer.content
     assert PushSubscription.objects.get().member == member
@@ -60,6 +60,12 @@ def test_a_browser_subscribes_and_unsubscribes(client, member, settings):
         "/account/push", data=json.dumps(insecure), content_type="application/json"
     )
     assert refused.status_code == 400
+    for internal in ("https://127.0.0.1/p", "https://[::1]/p", "https://169.254.169.254/p"):
+        inside = dict(sub, endpoint=internal)
+        answer = client.post(
+            "/account/push", data=json.dumps(inside), content_type="application/json"
+        )
+        assert answer.status_code == 400, internal
     client.post(
         "/account/push",
         data=json.dumps({"endpoint": sub["endpoint"], "unsubscribe": True}),
