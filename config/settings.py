@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "officepass.locks",
     "officepass.support",
     "officepass.invoices",
+    "officepass.notifications",
     "officepass.demo",
     "officepass.ops",
     "officepass.console",
@@ -257,6 +258,15 @@ LOGIN_URL = "web:signin"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+# Web Push (VAPID, RFC 8292): `manage.py vapid_keys` makes a pair. Empty: push is offered as
+# unavailable and every notice goes by e-mail.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:secretariat@officepass.example")
+# Push services are https; plain http only for a local test push service.
+PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("PUSH_ALLOW_HTTP_ENDPOINTS", False)
+# Threads a worker sends pushes from (HTTP only; the worker's database work stays in one).
+PUSH_SENDER_THREADS = env_int("PUSH_SENDER_THREADS", 16)
+PUSH_TIMEOUT_SECONDS = float(env_str("PUSH_TIMEOUT_SECONDS", "5"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "officepass <noreply@officepass.example>")
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default) or plain text; every request

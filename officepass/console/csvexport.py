@@ -1,29 +1,6 @@
-"""CSV answers for every report table (UTF-8 with BOM so spreadsheet apps read Japanese)."""
+"""CSV answers for every report table: the one helper in core (the member's web export uses it
+too)."""
 
-import csv
-from collections.abc import Iterable, Sequence
-from typing import Any
+from officepass.core.csvexport import FORMULA_START, csv_response
 
-from django.http import HttpResponse
-
-# Cells a spreadsheet would run as a formula are prefixed with a quote (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return response
+__all__ = ["FORMULA_START", "csv_response"]

@@ -126,6 +126,15 @@ class AuditAction(models.TextChoices):
     TROUBLE_NOTE = "trouble_report.note", _("Internal note added to a trouble report")
     TROUBLE_REPLY = "trouble_report.reply", _("Reply sent to the member")
     TROUBLE_ASSIGN = "trouble_report.assign", _("Trouble report assigned")
+    # notifications
+    PUSH_SUBSCRIBED = "push.subscribed", _("Push notifications turned on")
+    PUSH_UNSUBSCRIBED = "push.unsubscribed", _("Push notifications turned off")
+    PUSH_EXPIRED = "push.expired", _("Push subscription expired (removed)")
+    PUSH_PREFERENCE = "push.preference", _("Notification preference changed")
+    SEAT_ALERT_CREATE = "seat_alert.create", _("Seat alert requested")
+    SEAT_ALERT_FIRED = "seat_alert.fired", _("Seat alert sent")
+    FAVOURITE_ADD = "favourite.add", _("Office starred")
+    FAVOURITE_REMOVE = "favourite.remove", _("Office unstarred")
 
 
 def action_label(action: str) -> str:

@@ -1,6 +1,7 @@
 """Audit rows: call inside the transaction that makes the change, naming an `AuditAction`
 (the vocabulary in core/actions.py)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -9,7 +10,7 @@ from officepass.core import clock
 from officepass.core.actions import AuditAction
 from officepass.core.models import AuditEntry
 
-__all__ = ["AuditAction", "audit"]
+__all__ = ["AuditAction", "audit", "audit_many"]
 
 
 def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any) -> AuditEntry:
@@ -23,3 +24,25 @@ def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any)
         target_id=str(target.pk),
         data=data,
     )
+
+
+def audit_many(
+    *, actor: Any, action: AuditAction, targets: Iterable[models.Model], **data: Any
+) -> int:
+    """The same action on many rows, one audit row each, in one INSERT (a worker's batch)."""
+    actor_id = getattr(actor, "pk", None)
+    now = clock.now()
+    rows = [
+        AuditEntry(
+            created_at=now,
+            actor_id=actor_id,
+            actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            data=data,
+        )
+        for target in targets
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

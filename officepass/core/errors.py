@@ -104,6 +104,11 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         400,
         _("The CSV file cannot be imported as it is: see the errors, fix the file, try again."),
     ),
+    "push_unavailable": (
+        409,
+        _("Push notifications are not set up on this server. You will get e-mails instead."),
+    ),
+    "seat_available": (409, _("A seat is free now. Check in instead of waiting.")),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (
         503,

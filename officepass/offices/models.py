@@ -37,6 +37,10 @@ class Office(models.Model):
     )
     max_stay_minutes = models.PositiveIntegerField(default=480, validators=[MinValueValidator(1)])
     extension_window_minutes = models.PositiveIntegerField(default=15)
+    # Fair use (docs/rules.md, "Beyond the fourteen rules"): whole unused units come back.
+    fair_use_refunds = models.BooleanField(
+        default=False, help_text=_("Refund whole unused units when a member checks out early.")
+    )
     help_desk_phone = models.CharField(max_length=32, blank=True)
     rules_allowed = models.JSONField(default=list, blank=True)
     rules_forbidden = models.JSONField(default=list, blank=True)

@@ -17,6 +17,11 @@ def tickets_for(minutes: int, unit_minutes: int) -> int:
     return math.ceil(minutes / unit_minutes)
 
 
+def unused_units(left: timedelta, unit_minutes: int) -> int:
+    """Whole units in the time left before the deadline (fair use: 170 min of 120 → 1)."""
+    return max(int(left.total_seconds() // 60) // unit_minutes, 0)
+
+
 def open_until(office: Office, at: datetime) -> datetime:
     """When the office closes, for a stay starting at `at`; `office_closed` if closed now."""
     window = hours.open_window(office.opening_hours, office.closed_dates, office.timezone, at)

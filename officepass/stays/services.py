@@ -34,7 +34,11 @@ from officepass.stays.models import AvailabilityChange, Stay
 from officepass.stays.selectors import unlock_outcome
 from officepass.tickets.caps import monthly_cap_check
 from officepass.tickets.cycles import member_cycle_roll
-from officepass.tickets.services import ticket_account_ensure, ticket_consume
+from officepass.tickets.services import (
+    ticket_account_ensure,
+    ticket_consume,
+    ticket_refund_for_stay,
+)
 
 
 def space_claim(space_id: int) -> bool:
@@ -360,6 +364,7 @@ def stay_checkout(
         if not stay_end(stay, status=Stay.Status.CHECKED_OUT, ended_at=now, actor=member):
             raise DomainError("stay_not_active")
         idempotency_effect("stay.checkout", stay.pk)
+        fair_use_refund(stay, member=member, now=now)
         if unlock:
             command = lock_command_create(
                 member=member, space=stay.space, stay=stay, purpose="exit"
@@ -367,6 +372,26 @@ def stay_checkout(
     if command is not None:
         command = lock_command_send(command)
     return stay, command
+
+
+def fair_use_refund(stay: Stay, *, member: User, now: datetime) -> int:
+    """On a fair-use office, give back the whole units left unused by an early checkout
+    (docs/rules.md, "Fair use"); through the stay's refund claim, so never more than it consumed."""
+    office = stay.office
+    if not office.fair_use_refunds or not stay.tickets_consumed:
+        return 0
+    unused = rules.unused_units(stay.deadline - now, office.unit_minutes)
+    refundable = stay.tickets_consumed - stay.tickets_refunded
+    tickets = min(unused, refundable)
+    if tickets <= 0:
+        return 0
+    ticket_refund_for_stay(
+        actor=member,
+        stay=stay,
+        tickets=tickets,
+        reason=f"fair use: {tickets} unused unit(s) of {office.unit_minutes} min",
+    )
+    return tickets
 
 
 def stay_force_checkout(*, actor: User, stay_id: int, reason: str) -> Stay:

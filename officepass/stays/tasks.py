@@ -3,14 +3,10 @@
 import logging
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from officepass.core import clock
-from officepass.core.audit import AuditAction, audit
+from officepass.core.audit import AuditAction, audit_many
 from officepass.stays.models import AvailabilityChange, Stay
 
 log = logging.getLogger("officepass.worker")
@@ -19,43 +15,30 @@ log = logging.getLogger("officepass.worker")
 CHANGE_LOG_KEEP = timedelta(minutes=10)
 
 
-def notify_extension_open(stay: Stay) -> None:
-    """The T−15 reminder hook: e-mail the member that extension is now possible."""
-    member = stay.member
-    with translation.override(member.language):
-        subject = _("You can extend your stay now")
-        body = _("Your checkout deadline at %(office)s / %(space)s is %(deadline)s.") % {
-            "office": stay.office.name,
-            "space": stay.space.name,
-            "deadline": stay.deadline.isoformat(),
-        }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email], fail_silently=True)
+def reminders_send(*, limit: int = 2000) -> int:
+    """Mark the T−window reminder due, once per deadline (guarded by `reminded_at`).
 
-
-def reminders_send(*, limit: int = 500) -> int:
-    """Send the T−15 reminder once per deadline (guarded by `reminded_at`)."""
+    The marked row is the event: the notifications app sends it (Web Push, e-mail as the
+    fallback) from the committed rows, after commit, once (notifications/tasks.py). One
+    transaction per batch: the rows are locked (PostgreSQL skips rows another worker holds;
+    SQLite's write transaction is exclusive), re-read as unmarked, marked and audited.
+    """
     now = clock.now()
-    due = (
-        Stay.objects.running(now)
-        .filter(reminded_at__isnull=True, extension_opens_at__lte=now)
-        .select_related("member", "office", "space")[:limit]
-    )
-    sent = 0
-    for stay in due:
-        with transaction.atomic():
-            if not Stay.objects.filter(pk=stay.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
-                continue
-            audit(
-                actor=None,
-                action=AuditAction.STAY_REMINDER_SENT,
-                target=stay,
-                kind="extension_open",
-            )
-            transaction.on_commit(lambda stay=stay: notify_extension_open(stay))  # type: ignore[misc]
-        sent += 1
-    return sent
+    with transaction.atomic():
+        due = list(
+            Stay.objects.running(now)
+            .filter(reminded_at__isnull=True, extension_opens_at__lte=now)
+            .select_for_update(skip_locked=True)
+            .order_by("extension_opens_at", "pk")
+            .only("pk")[:limit]
+        )
+        if not due:
+            return 0
+        Stay.objects.filter(pk__in=[s.pk for s in due]).update(reminded_at=now)
+        audit_many(
+            actor=None, action=AuditAction.STAY_REMINDER_SENT, targets=due, kind="extension_open"
+        )
+    return len(due)
 
 
 def change_log_prune() -> int:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from officepass.web.views import account, checkin, pages, pwa, receipts, stay, trouble
+from officepass.web.views import account, checkin, notices, pages, pwa, receipts, stay, trouble
 
 
 class IdConverter:
@@ -59,6 +59,12 @@ urlpatterns = [
         receipts.return_invoice_pdf,
         name="return_invoice_pdf",
     ),
+    path("account/push", notices.push_subscription, name="push_subscription"),
+    path("account/notifications", notices.preferences, name="push_preferences"),
+    path("account/export/stays.csv", notices.export_stays, name="export_stays"),
+    path("account/export/tickets.csv", notices.export_tickets, name="export_tickets"),
+    path("offices/<id:office_id>/favourite", notices.favourite, name="favourite"),
+    path("spaces/<id:space_id>/alert", notices.seat_alert, name="seat_alert"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="sw"),
     path("offline", pwa.offline, name="offline"),

@@ -36,7 +36,15 @@ def test_the_current_stays_deadline_stays_visible_offline(new_page):
         page.context.set_offline(False)
 
 
-SCREENS = ["/", "/offices", "/checkin", "/tickets", "/history", "/trouble?kind=exit_unlock"]
+SCREENS = [
+    "/account",
+    "/",
+    "/offices",
+    "/checkin",
+    "/tickets",
+    "/history",
+    "/trouble?kind=exit_unlock",
+]
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -26,6 +26,7 @@ from officepass.accounts.services import (
     user_signed_out,
 )
 from officepass.core.errors import DomainError
+from officepass.notifications.selectors import push_settings
 from officepass.offices.selectors import space_for_code
 from officepass.web import presenters
 from officepass.web.middleware import SUPPORTED
@@ -142,6 +143,8 @@ def language(request: HttpRequest) -> HttpResponse:
 ACCOUNT_SECTIONS = [
     "web/account/_plan.html",
     "web/account/_language.html",
+    "web/account/_push.html",
+    "web/account/_export.html",
     "web/account/_password.html",
     "web/account/_signout.html",
 ]
@@ -158,6 +161,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "wallet": wallet,
         "cycle_ends_at": member.cycle_ends_at,
         "sections": ACCOUNT_SECTIONS,
+        "push": push_settings(member),
         "languages": User.Language.choices,
     }
     return render(request, "web/account.html", context)

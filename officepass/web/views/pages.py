@@ -13,6 +13,12 @@ from officepass.accounts.access import request_user
 from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.notifications.selectors import (
+    favourite_office_ids,
+    favourite_offices,
+    waiting_alert_space_ids,
+)
+from officepass.notifications.services import ALERT_HOURS
 from officepass.offices.models import SeatType
 from officepass.offices.rules_catalogue import label
 from officepass.offices.selectors import office_get, office_search
@@ -71,6 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
         stay = None
     context: dict[str, Any] = {"stay": stay, "wallet": presenters.wallet_of(member)}
     if stay is None:
+        favourites = favourite_offices(member)
+        context["favourites"] = presenters.office_rows([(o, None) for o in favourites])
         context.update(_nearest_context(request, member))
     else:
         context["seconds_left"] = max(int((stay.deadline - clock.now()).total_seconds()), 0)
@@ -154,6 +162,10 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
         context = office_context(office_id)
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
+    member = member_of(request)
+    context["starred"] = office_id in favourite_office_ids(member)
+    context["waiting"] = waiting_alert_space_ids(member)
+    context["alert_hours"] = ALERT_HOURS
     return render(request, "web/office.html", context)
 
 
