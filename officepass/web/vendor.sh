@@ -12,7 +12,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 ICONS="house map-pin scan-qr-code ticket circle-user-round lock-open moon armchair phone coffee ban
-users printer lock check circle-check x camera locate-fixed"
+users printer lock check circle-check x camera locate-fixed star bell"
 npm pack --silent leaflet@1.9.4 jsqr@1.4.0 lucide-static@1.62.0 >/dev/null
 mkdir leaflet jsqr lucide
 tar xzf lucide-static-1.62.0.tgz -C lucide
