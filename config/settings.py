@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "officepass.stays",
     "officepass.locks",
     "officepass.support",
+    "officepass.settlement",
     "officepass.demo",
     "officepass.ops",
     "officepass.console",

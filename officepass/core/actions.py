@@ -25,6 +25,10 @@ class AuditAction(models.TextChoices):
     # offices
     OFFICE_UPDATE = "office.update", _("Office updated")
     OPERATOR_RATE_SET = "operator.rate_set", _("Operator payout rate set")
+    OPERATOR_REGISTRATION_SET = (
+        "operator.registration_set",
+        _("Operator registration number set"),
+    )
     SPACE_UPDATE = "space.update", _("Space updated")
     SPACE_CODE_REISSUE = "space.code_reissue", _("Door code reissued")
     DISPLAY_CREATE = "display.create", _("Door display added")
@@ -106,6 +110,10 @@ class AuditAction(models.TextChoices):
         "lock.cred_revoke_expired",
         _("Door PIN revoke not sent before its deadline"),
     )
+    # settlement
+    PAYOUT_RATE_ADD = "payout_rate.add", _("Payout rate added")
+    STATEMENT_CLOSE = "statement.close", _("Payout statement closed")
+    STATEMENT_CONFIRM = "statement.confirm", _("Payout statement confirmed")
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")

@@ -1,12 +1,15 @@
 """Writes to operators, offices and spaces: each one transaction with its audit row."""
 
+import re
+import unicodedata
+
 from django.db import transaction
 from django.db.models import F
 
 from officepass.accounts.models import User
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
-from officepass.offices.models import Office, Operator, Space
+from officepass.offices.models import REGISTRATION_NUMBER_PATTERN, Office, Operator, Space
 
 
 def space_code_reissue(*, actor: User, space: Space) -> Space:
@@ -55,4 +58,30 @@ def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator
         operator.payout_per_ticket = rate
         operator.save(update_fields=["payout_per_ticket"])
         audit(actor=actor, action=AuditAction.OPERATOR_RATE_SET, target=operator, old=old, new=rate)
+    return operator
+
+
+def registration_number_clean(value: str) -> str:
+    """T + 13 digits (a qualified-invoice issuer's number); spaces, hyphens and full-width
+    characters as typed from a certificate are tolerated; anything else `invalid_input`."""
+    text = unicodedata.normalize("NFKC", value or "").upper().replace("-", "").replace(" ", "")
+    if text and not re.fullmatch(REGISTRATION_NUMBER_PATTERN, text):
+        raise DomainError("invalid_input", field="registration_number")
+    return text
+
+
+def operator_registration_set(*, actor: User, operator: Operator, number: str) -> Operator:
+    """The operator's registration number, printed on its next payout statements."""
+    cleaned = registration_number_clean(number)
+    with transaction.atomic():
+        old = operator.registration_number
+        operator.registration_number = cleaned
+        operator.save(update_fields=["registration_number"])
+        audit(
+            actor=actor,
+            action=AuditAction.OPERATOR_REGISTRATION_SET,
+            target=operator,
+            old=old,
+            new=cleaned,
+        )
     return operator

@@ -1,0 +1,93 @@
+"""Reconcile: every payout statement recomputes from the ledger (registered with core in
+SettlementConfig.ready)."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Sum
+
+from officepass.settlement.models import Statement, StatementEntry, StatementLine
+from officepass.settlement.selectors import day_start, network_date, rate_book
+from officepass.settlement.services import tax_included
+from officepass.tickets.models import LedgerEntry
+
+
+def statement_breaches() -> list[str]:
+    """Each line's tickets = −Σ its ledger entries, stays = its distinct stays, amount =
+    tickets × the rate in force on each stay's start date; each statement's totals = Σ lines;
+    every counted entry is a consume or refund of a stay at one of the operator's offices,
+    counted on the line of that stay's office (usage for the month's stays)."""
+    problems: list[str] = []
+    book = rate_book()
+    from_entries = {
+        row["line_id"]: row
+        for row in StatementEntry.objects.values("line_id").annotate(
+            tickets=Sum("tickets"), stays=Count("stay_id", distinct=True)
+        )
+    }
+    for line in StatementLine.objects.values(
+        "pk", "statement__number", "tickets", "stays", "amount", "yen_per_ticket"
+    ).iterator():
+        found = from_entries.get(line["pk"], {"tickets": 0, "stays": 0})
+        name = f"statement {line['statement__number']} line {line['pk']}"
+        if found["tickets"] != line["tickets"] or found["stays"] != line["stays"]:
+            problems.append(
+                f"{name}: {line['tickets']} tickets / {line['stays']} stays but its ledger "
+                f"entries give {found['tickets']} / {found['stays']}"
+            )
+        if line["amount"] != line["tickets"] * line["yen_per_ticket"]:
+            problems.append(f"{name}: amount {line['amount']} is not tickets × rate")
+    for entry in StatementEntry.objects.values(
+        "pk",
+        "tickets",
+        "ledger_entry__tickets",
+        "ledger_entry__kind",
+        "ledger_entry__stay_id",
+        "stay_id",
+        "stay__office_id",
+        "stay__started_at",
+        "line__office_id",
+        "line__kind",
+        "line__yen_per_ticket",
+        "line__statement__operator_id",
+        "line__statement__month",
+        "line__statement__number",
+        "stay__office__operator_id",
+    ).iterator():
+        name = f"statement {entry['line__statement__number']} entry {entry['pk']}"
+        kinds = (LedgerEntry.Kind.CONSUME, LedgerEntry.Kind.REFUND)
+        if (
+            entry["ledger_entry__kind"] not in kinds
+            or entry["ledger_entry__stay_id"] != entry["stay_id"]
+        ):
+            problems.append(f"{name}: not a consume or refund of its stay")
+        if entry["tickets"] != -entry["ledger_entry__tickets"]:
+            problems.append(f"{name}: {entry['tickets']} tickets but the ledger says otherwise")
+        if (
+            entry["stay__office_id"] != entry["line__office_id"]
+            or entry["stay__office__operator_id"] != entry["line__statement__operator_id"]
+        ):
+            problems.append(f"{name}: the stay is not at the line's office")
+        started = entry["stay__started_at"]
+        usage = started >= day_start(entry["line__statement__month"])
+        if usage != (entry["line__kind"] == StatementLine.Kind.USAGE):
+            problems.append(f"{name}: usage/adjustment does not match the stay's month")
+        rate = book.rate(
+            entry["stay__office__operator_id"], entry["stay__office_id"], network_date(started)
+        )
+        if rate != entry["line__yen_per_ticket"]:
+            problems.append(f"{name}: rate {entry['line__yen_per_ticket']} but {rate} holds")
+    lines = defaultdict(lambda: {"tickets": 0, "amount": 0})
+    for row in StatementLine.objects.values("statement_id").annotate(
+        tickets=Sum("tickets"), amount=Sum("amount")
+    ):
+        lines[row["statement_id"]] = row
+    for statement in Statement.objects.values(
+        "pk", "number", "tickets", "amount", "tax_amount", "tax_rate_percent"
+    ).iterator():
+        summed = lines[statement["pk"]]
+        if (statement["tickets"], statement["amount"]) != (summed["tickets"], summed["amount"]):
+            problems.append(f"statement {statement['number']}: totals differ from its lines")
+        tax = tax_included(statement["amount"], statement["tax_rate_percent"])
+        if statement["tax_amount"] != tax:
+            problems.append(f"statement {statement['number']}: tax {statement['tax_amount']}")
+    return problems
