@@ -133,12 +133,6 @@ class CompanyForm(forms.ModelForm):
         labels = {"name": _("Name"), "code": _("Company code"), "plan": _("Plan")}
 
 
-class RateForm(forms.Form):
-    payout_per_ticket = forms.IntegerField(
-        min_value=0, max_value=1_000_000, label=_("Payout per ticket (yen)")
-    )
-
-
 class RefundForm(forms.Form):
     tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
     reason = forms.CharField(max_length=300, label=_("Reason"))
@@ -165,3 +159,38 @@ class CapForm(forms.Form):
     cap = forms.IntegerField(
         min_value=0, max_value=1000, required=False, label=_("Monthly ticket cap")
     )
+
+
+class PayoutRateForm(forms.Form):
+    """A new payout rate from a network date; rates are appended, never edited."""
+
+    yen_per_ticket = forms.IntegerField(
+        min_value=0, max_value=100_000, label=_("Payout per ticket (yen, tax included)")
+    )
+    effective_from = forms.DateField(label=_("Effective from (network date)"))
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.none(), required=False, label=_("Office (blank: every office)")
+    )
+    reason = forms.CharField(max_length=300, required=False, label=_("Reason"))
+
+    def __init__(self, *args: Any, operator_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["office"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Office.objects.filter(operator_id=operator_id).order_by("name")
+
+
+class RegistrationForm(forms.Form):
+    registration_number = forms.CharField(
+        max_length=20, required=False, label=_("Registration number (T + 13 digits)")
+    )
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-\d{2}$", label=_("Month (YYYY-MM)"))
+
+
+class ConfirmForm(forms.Form):
+    """A destructive or binding action goes through only with this box ticked."""
+
+    confirm = forms.BooleanField(required=True, label=_("I confirm"))

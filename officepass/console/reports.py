@@ -5,7 +5,9 @@ belongs to the month it started in, with every ticket movement linked to it. Tic
 stay's consumption (written with each `consume` ledger entry in the same transaction) less
 the `refund` entries linked to the stay, so a report line equals the ledger's sum over its
 stays (tests/console/test_reports.py checks it). Hours are from check-in to checkout, or to
-the deadline while a stay is still active. Payout = tickets × the operator's rate per ticket.
+the deadline while a stay is still active. Payout = each stay's net tickets × the payout rate
+in force on the network date it started (settlement's effective-dated rates, an office's own
+rate before its operator's); `rate` shows the rate in force on the month's last day.
 """
 
 import calendar
@@ -37,6 +39,7 @@ from django.db.models.functions import (
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office
+from officepass.settlement.selectors import network_date, payout_by_office, rate_book
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 
@@ -142,12 +145,15 @@ def office_table(offices: QuerySet[Office], month: Month, **scope: Any) -> list[
     """One line per office of `offices` (idle ones too), with its payout. `scope` filters the
     stays the same way as `offices` (none for the whole network, so no join is needed)."""
     usage = usage_by("office_id", month, **scope)
+    payout = payout_by_office(month.start, month.end, **scope)
+    book = rate_book()
+    last_day = network_date(month.end) - timedelta(days=1)
     lines = []
     for office in offices.order_by("operator__name", "name", "id"):
         figures = usage.get(office.pk, EMPTY)
-        rate = office.operator.payout_per_ticket
+        rate = book.rate(office.operator_id, office.pk, last_day)
         lines.append(
-            {"office": office, "rate": rate, "payout": figures["tickets"] * rate, **figures}
+            {"office": office, "rate": rate, "payout": payout.get(office.pk, 0), **figures}
         )
     return lines
 
@@ -165,7 +171,7 @@ def operator_table(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["checkins"] += line["checkins"]
         row["tickets"] += line["tickets"]
         row["hours"] = round(row["hours"] + line["hours"], 2)
-        row["payout"] = row["tickets"] * operator.payout_per_ticket
+        row["payout"] = row.get("payout", 0) + line["payout"]
     return list(totals.values())
 
 

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from officepass.offices import hours, images
 
-
 REGISTRATION_NUMBER_PATTERN = r"^T[0-9]{13}$"
 
 

@@ -51,16 +51,6 @@ def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
     return space
 
 
-def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator:
-    """The operator's payout per ticket; reports of every month use the current rate."""
-    with transaction.atomic():
-        old = operator.payout_per_ticket
-        operator.payout_per_ticket = rate
-        operator.save(update_fields=["payout_per_ticket"])
-        audit(actor=actor, action=AuditAction.OPERATOR_RATE_SET, target=operator, old=old, new=rate)
-    return operator
-
-
 def registration_number_clean(value: str) -> str:
     """T + 13 digits (a qualified-invoice issuer's number); spaces, hyphens and full-width
     characters as typed from a certificate are tolerated; anything else `invalid_input`."""

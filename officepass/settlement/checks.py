@@ -76,11 +76,11 @@ def statement_breaches() -> list[str]:
         )
         if rate != entry["line__yen_per_ticket"]:
             problems.append(f"{name}: rate {entry['line__yen_per_ticket']} but {rate} holds")
-    lines = defaultdict(lambda: {"tickets": 0, "amount": 0})
+    lines: dict[int, dict[str, int]] = defaultdict(lambda: {"tickets": 0, "amount": 0})
     for row in StatementLine.objects.values("statement_id").annotate(
         tickets=Sum("tickets"), amount=Sum("amount")
     ):
-        lines[row["statement_id"]] = row
+        lines[row["statement_id"]] = {"tickets": row["tickets"], "amount": row["amount"]}
     for statement in Statement.objects.values(
         "pk", "number", "tickets", "amount", "tax_amount", "tax_rate_percent"
     ).iterator():

@@ -125,9 +125,10 @@ def payout_by_office(start: datetime, end: datetime, **filters: Any) -> dict[int
         .values("stay__office_id", "stay__office__operator_id", "period")
         .annotate(n=Sum("tickets"))
     )
-    for row in refunds:
-        key = (row["stay__office_id"], row["stay__office__operator_id"], row["period"])
-        tickets[key] -= int(row["n"])
+    for office_id, operator_id, index, refunded in refunds.values_list(
+        "stay__office_id", "stay__office__operator_id", "period", "n"
+    ):
+        tickets[(office_id, operator_id, index)] -= int(refunded)
     payout: dict[int, int] = defaultdict(int)
     for (office_id, operator_id, index), count in tickets.items():
         payout[office_id] += count * book.rate(operator_id, office_id, period_days[index])

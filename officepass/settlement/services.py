@@ -11,6 +11,7 @@ closing twice, or in two workers at once, changes nothing.
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -152,9 +153,8 @@ def _close(
         book = rate_book([locked.pk])
         grouped: dict[tuple[int, str, int], list[tuple[int, int, int]]] = defaultdict(list)
         for entry_id, tickets, stay_id, office_id, started_at in entries:
-            kind = (
-                StatementLine.Kind.USAGE if started_at >= start else StatementLine.Kind.ADJUSTMENT
-            )
+            usage = started_at >= start
+            kind = str(StatementLine.Kind.USAGE if usage else StatementLine.Kind.ADJUSTMENT)
             rate = book.rate(locked.pk, office_id, network_date(started_at))
             grouped[(office_id, kind, rate)].append((entry_id, stay_id, -tickets))
         names = dict(Office.objects.filter(operator=locked).values_list("pk", "name"))
@@ -172,19 +172,19 @@ def _close(
         )
         links = []
         usage_stays: set[int] = set()
-        for (office_id, kind, rate), rows in sorted(grouped.items()):
+        for (office_id, line_kind, rate), rows in sorted(grouped.items()):
             tickets = sum(paid for *_, paid in rows)
             line = StatementLine.objects.create(
                 statement=statement,
                 office_id=office_id,
                 office_name=names.get(office_id, ""),
-                kind=kind,
+                kind=line_kind,
                 yen_per_ticket=rate,
                 stays=len({stay_id for _, stay_id, _ in rows}),
                 tickets=tickets,
                 amount=tickets * rate,
             )
-            if kind == StatementLine.Kind.USAGE:
+            if line_kind == StatementLine.Kind.USAGE:
                 usage_stays |= {stay_id for _, stay_id, _ in rows}
             statement.tickets += tickets
             statement.amount += tickets * rate

@@ -7,6 +7,8 @@ import pytest
 
 from officepass.accounts.models import Company, User
 from officepass.offices.models import Office, Operator, Space
+from officepass.settlement.models import Statement
+from officepass.settlement.services import previous_month, statement_close
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
 from officepass.support.models import TroubleReport
@@ -31,6 +33,7 @@ class World:
     member: User
     other_staff: User
     other_admin: User
+    statement: Statement
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,7 @@ class World:
             "member_id": self.employee.pk,
             "action": "grant",
             "operator_id": self.operator.pk,
+            "statement_id": self.statement.pk,
         }
 
 
@@ -63,6 +67,8 @@ def world(db) -> World:
     User.objects.filter(pk=employee.pk).update(company=company)
     employee.refresh_from_db()
     stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
+    # Last month's payout statement of ALPHA (empty: the stays below are this month's).
+    statement = statement_close(operator=operator, month=previous_month())
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
     )
@@ -80,4 +86,5 @@ def world(db) -> World:
         member=factories.member("plain-member@example.com"),
         other_staff=_user("bravo-staff@example.com", operator=bravo),
         other_admin=_user("bravo-admin@example.com", company=other, is_company_admin=True),
+        statement=statement,
     )

@@ -55,14 +55,26 @@ def test_it_refuses_every_console_url_to_a_member(client, world):
     client.force_login(world.member)
     for name, url, *_ in console_urls(world):
         assert client.get(url).status_code == 403, name
-        assert client.post(url, {"reason": "x", "tickets": 1}).status_code == 403, name
+        body = {"reason": "x", "tickets": 1, "confirm": "on", "month": "2000-01"}
+        assert client.post(url, body).status_code == 403, name
 
 
 @pytest.mark.parametrize("outsider", ["other_staff", "other_admin"])
 def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, outsider):
     client.force_login(getattr(world, outsider))
     audit_rows, ledger_rows = AuditEntry.objects.count(), LedgerEntry.objects.count()
-    body = {"reason": "x", "tickets": 1, "status": "resolved", "cap": 3, "plan": 1}
+    body = {
+        "reason": "x",
+        "tickets": 1,
+        "status": "resolved",
+        "cap": 3,
+        "plan": 1,
+        "confirm": "on",
+        "yen_per_ticket": 1,
+        "effective_from": "2099-01-01",
+        "registration_number": "T1234567890123",
+        "month": "2000-01",
+    }
     for name, url, _, names_an_object in console_urls(world):
         for response in (client.get(url), client.post(url, body)):
             if names_an_object:
@@ -83,6 +95,11 @@ def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, out
     assert world.stay.status == Stay.Status.ACTIVE
     assert world.report.status == "new"
     assert world.employee.monthly_ticket_cap is None
+    world.statement.refresh_from_db()
+    world.operator.refresh_from_db()
+    assert world.statement.status == "issued"
+    assert world.operator.registration_number == ""
+    assert not world.operator.payout_rates.exists()
 
 
 def test_the_owners_reach_every_page_their_role_allows(client, world):

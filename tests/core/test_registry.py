@@ -11,6 +11,7 @@ def test_each_app_registers_its_reconcile_checks_with_core():
         "ledger",
         "postpaid",
         "lock_commands",
+        "settlement",
     }
 
 
@@ -24,6 +25,7 @@ def test_each_app_registers_its_worker_tasks_with_core():
         "pruned",
         "cycles",
         "login_failures_pruned",
+        "settlement",
     }
 
 

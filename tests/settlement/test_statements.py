@@ -128,6 +128,7 @@ def ledger_lines(statement: Statement) -> dict[tuple[int, str, int], tuple[int, 
     ).select_related("stay__office")
     for entry in entries:
         stay = entry.stay
+        assert stay is not None
         kind = "usage" if stay.started_at >= start else "adjustment"
         rate = rates[stay.office.name](stay.started_at.astimezone(TOKYO).date())
         tickets, stays = lines.get((stay.office_id, kind, rate), (0, set()))
@@ -214,9 +215,8 @@ def test_the_report_payout_uses_the_rate_of_each_stays_day(network):
 
 
 def test_a_month_is_closed_only_once_it_is_over(network):
-    with time_machine.travel(at(10, 31, 23, 59), tick=False):
-        with pytest.raises(DomainError) as refused:
-            statement_close(operator=network.operator, month=OCTOBER)
+    with time_machine.travel(at(10, 31, 23, 59), tick=False), pytest.raises(DomainError) as refused:
+        statement_close(operator=network.operator, month=OCTOBER)
     assert refused.value.code == "month_not_over"
     assert not Statement.objects.exists()
 
@@ -325,7 +325,7 @@ def test_the_registration_number_is_t_and_13_digits_and_frozen_on_the_statement(
             operator_registration_set(actor=net.secretariat, operator=net.operator, number=bad)
         assert refused.value.code == "invalid_input"
     operator_registration_set(
-        actor=net.secretariat, operator=net.operator, number="Ｔ9-8765-4321-0987"
+        actor=net.secretariat, operator=net.operator, number="\uff549-8765-4321-0987"
     )
     net.operator.refresh_from_db()
     assert net.operator.registration_number == "T9876543210987"
