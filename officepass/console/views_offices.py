@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from officepass.locks.selectors import lock_credentials_needing_attention, lock_
 from officepass.locks.services import lock_configure
 from officepass.offices import services as office_services
 from officepass.offices.displays import displays_of
+from officepass.stays.dashboard import company_today, dashboard, offices_with_health
 from officepass.stays.selectors import stay_lock_commands, stays_active_in
 from officepass.stays.services import stay_force_checkout
 from officepass.tickets.services import ticket_refund_for_stay
@@ -27,16 +29,26 @@ from officepass.tickets.services import ticket_refund_for_stay
 
 @console_view(*OFFICE_ROLES, access.COMPANY)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html", {"roles": access.roles_of(request.user)})
+    """The live dashboard of the person's tenancy: the secretariat's whole network, an
+    operator's offices, a company's employees."""
+    user = actor(request)
+    roles = access.roles_of(user)
+    context: dict[str, Any] = {"roles": roles}
+    if roles & set(OFFICE_ROLES):
+        context["board"] = dashboard(access.offices_visible(user))
+    if access.COMPANY in roles and user.company_id:
+        context["company"] = company_today(user.company_id)
+    return render(request, "console/home.html", context)
 
 
 @console_view(*OFFICE_ROLES)
 def office_list(request: HttpRequest) -> HttpResponse:
-    offices = access.offices_visible(actor(request)).order_by("operator__name", "name")
+    offices = access.offices_visible(actor(request)).order_by("operator__name", "name", "id")
     query = request.GET.get("q", "").strip()[:100]
     if query:
         offices = offices.filter(name__icontains=query)
-    return render(request, "console/office_list.html", {"offices": offices[:500], "q": query})
+    page = Paginator(offices_with_health(offices), 100).get_page(request.GET.get("page"))
+    return render(request, "console/office_list.html", {"page": page, "q": query})
 
 
 @console_view(*OFFICE_ROLES)
