@@ -11,7 +11,27 @@ from officepass.offices.models import Office, Space
 from officepass.support.models import TroubleReport
 
 
-class OfficeForm(forms.ModelForm):
+class RetireFields(forms.Form):
+    """Retiring (unticking "Open for members") asks for a reason and a ticked box; the reason
+    goes into the audit row. Other edits need neither."""
+
+    retire_reason = forms.CharField(max_length=300, required=False, label=_("Reason to retire"))
+    retire_confirm = forms.BooleanField(required=False, label=_("Yes, retire it"))
+
+    def check_retire(self, data: dict[str, Any], was_active: bool) -> None:
+        if not (was_active and data.get("is_active") is False):
+            return
+        if not (data.get("retire_reason") or "").strip():
+            self.add_error("retire_reason", _("Give the reason to retire it."))
+        if not data.get("retire_confirm"):
+            self.add_error("retire_confirm", _("Tick the box to retire it."))
+
+    @property
+    def retiring(self) -> bool:
+        return bool(self.cleaned_data.get("retire_confirm")) and "is_active" in self.changed_data
+
+
+class OfficeForm(RetireFields, forms.ModelForm):
     class Meta:
         model = Office
         fields = [
@@ -64,10 +84,11 @@ class OfficeForm(forms.ModelForm):
             value = data.get(field)
             if value is not None and not isinstance(value, list):
                 self.add_error(field, _("Give a JSON list."))
+        self.check_retire(data, bool(self.initial.get("is_active")))
         return data
 
 
-class SpaceForm(forms.ModelForm):
+class SpaceForm(RetireFields, forms.ModelForm):
     class Meta:
         model = Space
         fields = [
@@ -86,6 +107,11 @@ class SpaceForm(forms.ModelForm):
             "rotating_display": _("Rotating door display"),
             "is_active": _("Open for members"),
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_retire(data, bool(self.initial.get("is_active")))
+        return data
 
     def clean_seat_image(self) -> Any:
         upload = self.cleaned_data.get("seat_image")
@@ -133,13 +159,28 @@ class CompanyForm(forms.ModelForm):
         labels = {"name": _("Name"), "code": _("Company code"), "plan": _("Plan")}
 
 
-class RefundForm(forms.Form):
+class Confirmed(forms.Form):
+    """A destructive action: it goes through only with this box ticked (issue 15 item 4)."""
+
+    confirm = forms.BooleanField(
+        required=True, label=_("I understand this cannot be undone"), initial=False
+    )
+
+
+class RefundForm(Confirmed):
     tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
     reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["tickets", "reason", "confirm"]
 
 
-class ForceCheckoutForm(forms.Form):
+class ForceCheckoutForm(Confirmed):
     reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["reason", "confirm"]
+
+
+class ReissueForm(Confirmed):
+    reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["reason", "confirm"]
 
 
 class TroubleStatusForm(forms.Form):

@@ -12,8 +12,9 @@ from officepass.core.errors import DomainError
 from officepass.offices.models import REGISTRATION_NUMBER_PATTERN, Office, Operator, Space
 
 
-def space_code_reissue(*, actor: User, space: Space) -> Space:
-    """A new door code for the space: every older code (printed or shown) answers invalid_code."""
+def space_code_reissue(*, actor: User, space: Space, reason: str = "") -> Space:
+    """A new door code for the space: every older code (printed or shown) answers invalid_code.
+    The reason (the console asks for one) is kept in the audit row."""
     with transaction.atomic():
         Space.objects.filter(pk=space.pk).update(code_version=F("code_version") + 1)
         space.refresh_from_db(fields=["code_version"])
@@ -22,21 +23,34 @@ def space_code_reissue(*, actor: User, space: Space) -> Space:
             action=AuditAction.SPACE_CODE_REISSUE,
             target=space,
             version=space.code_version,
+            reason=reason.strip()[:300],
         )
     return space
 
 
-def office_update(*, actor: User, office: Office, changed: list[str]) -> Office:
-    """Save the fields a validated form changed, with the audit row."""
+def _reason(reason: str) -> dict[str, str]:
+    """A recorded reason (retiring) for the audit row; nothing when none was asked for."""
+    return {"reason": reason.strip()[:300]} if reason.strip() else {}
+
+
+def office_update(*, actor: User, office: Office, changed: list[str], reason: str = "") -> Office:
+    """Save the fields a validated form changed, with the audit row (and the reason to retire
+    the office, when it is retired)."""
     if not changed:
         return office
     with transaction.atomic():
         office.save(update_fields=changed)
-        audit(actor=actor, action=AuditAction.OFFICE_UPDATE, target=office, fields=changed)
+        audit(
+            actor=actor,
+            action=AuditAction.OFFICE_UPDATE,
+            target=office,
+            fields=changed,
+            **_reason(reason),
+        )
     return office
 
 
-def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
+def space_update(*, actor: User, space: Space, changed: list[str], reason: str = "") -> Space:
     """Save a space's set-up; a quota below the seats in use now is refused by the database
     CHECK, so it is refused here first with a clear code."""
     if not changed:
@@ -47,7 +61,13 @@ def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
             raise DomainError("invalid_input", field="quota")
         space.in_use = current.in_use
         space.save(update_fields=changed)
-        audit(actor=actor, action=AuditAction.SPACE_UPDATE, target=space, fields=changed)
+        audit(
+            actor=actor,
+            action=AuditAction.SPACE_UPDATE,
+            target=space,
+            fields=changed,
+            **_reason(reason),
+        )
     return space
 
 

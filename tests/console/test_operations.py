@@ -12,19 +12,23 @@ def test_staff_force_a_checkout_the_seat_is_freed_and_it_is_audited(client, worl
     client.force_login(world.staff)
     page = client.get(f"/console/offices/{world.office.pk}/occupancy/")
     assert world.employee.email in page.content.decode()
-    response = client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire"})
+    response = client.post(
+        f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire", "confirm": "on"}
+    )
     assert response.status_code == 302
     world.stay.refresh_from_db()
     world.space.refresh_from_db()
     assert (world.stay.status, world.space.in_use) == (Stay.Status.FORCED_OUT, 0)
     assert AuditEntry.objects.filter(target_id=str(world.stay.pk), data__reason="fire").exists()
-    again = client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire"})
+    again = client.post(
+        f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire", "confirm": "on"}
+    )
     assert again.status_code == 302  # answered with a message, not an error page
 
 
 def test_a_force_checkout_needs_a_reason(client, world):
     client.force_login(world.staff)
-    client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": ""})
+    client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "", "confirm": "on"})
     world.stay.refresh_from_db()
     assert world.stay.status == Stay.Status.ACTIVE
 
