@@ -57,11 +57,6 @@ def period(statement: Statement) -> tuple[str, str]:
     return statement.month.isoformat(), end.date().isoformat()
 
 
-def local(value: Any) -> str:
-    """An instant on the network's calendar, with its offset (reports and CSV)."""
-    return value.astimezone(clock.network_zone()).isoformat(timespec="seconds") if value else ""
-
-
 def statement_pdf(statement: Statement) -> bytes:
     font = _font()
     width, height = A4
@@ -99,7 +94,7 @@ def _draw_head(
             9,
         ),
         (f"対象期間 (period): {first} 〜 {last}", 9),
-        (f"発行日 (issued): {local(statement.closed_at)[:10]}", 9),
+        (f"発行日 (issued): {clock.network_iso(statement.closed_at)[:10]}", 9),
         (f"発行者 (issuer): {statement.issuer_name}", 9),
         (f"登録番号 (issuer registration no.): {statement.issuer_registration_number or '—'}", 9),
     ]
@@ -167,7 +162,9 @@ def _draw_totals(pdf: canvas.Canvas, font: str, statement: Statement, y: float) 
     if statement.confirmed_at:
         y -= 10 * mm
         pdf.setFont(font, 9)
-        pdf.drawString(20 * mm, y, f"確認済み (confirmed): {local(statement.confirmed_at)}")
+        pdf.drawString(
+            20 * mm, y, f"確認済み (confirmed): {clock.network_iso(statement.confirmed_at)}"
+        )
 
 
 LINE_HEADER = [
@@ -249,10 +246,10 @@ def entry_rows(statement: Statement) -> Iterator[list[Any]]:
             entry.line.office_name,
             entry.line.yen_per_ticket,
             entry.stay_id,
-            local(entry.stay.started_at),
+            clock.network_iso(entry.stay.started_at),
             entry.ledger_entry_id,
             entry.ledger_entry.kind,
-            local(entry.ledger_entry.effective_at),
+            clock.network_iso(entry.ledger_entry.effective_at),
             entry.tickets,
             entry.tickets * entry.line.yen_per_ticket,
         ]
