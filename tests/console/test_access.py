@@ -122,3 +122,19 @@ def test_staff_sign_in_and_land_on_the_console(client, world):
     )
     assert response.status_code == 302 and response["Location"] == "/console/"
     assert client.get("/console/").status_code == 200
+
+
+def test_the_settlement_and_dashboard_pages_refuse_a_company_admin(client, world):
+    """Issue 15: a corporate admin (even of the owner's company) has no settlement pages."""
+    client.force_login(world.admin)
+    settlement = [
+        (name, url)
+        for name, url, *_ in console_urls(world)
+        if name.startswith(("statement", "operator"))
+    ]
+    assert len(settlement) >= 9
+    for name, url in settlement:
+        assert client.get(url).status_code == 403, name
+        assert client.post(url, {"confirm": "on", "month": "2000-01"}).status_code == 403, name
+    world.statement.refresh_from_db()
+    assert world.statement.status == "issued"
