@@ -233,23 +233,43 @@ ENTRY_HEADER = [
 
 def entry_rows(statement: Statement) -> Iterator[list[Any]]:
     """One row per ledger entry the statement counts: every line traced to its stays."""
+    lines = {
+        line.pk: (
+            KINDS_EN.get(line.kind, line.kind),
+            line.office_id,
+            line.office_name,
+            line.yen_per_ticket,
+        )
+        for line in statement.lines.all()
+    }
     entries = (
         StatementEntry.objects.filter(line__statement=statement)
-        .select_related("line", "stay", "ledger_entry")
         .order_by("line__kind", "line__office_name", "stay__started_at", "ledger_entry_id")
+        .values_list(
+            "line_id",
+            "stay_id",
+            "stay__started_at",
+            "ledger_entry_id",
+            "ledger_entry__kind",
+            "ledger_entry__effective_at",
+            "tickets",
+        )
     )
-    for entry in entries.iterator():
+    for line_id, stay_id, started_at, entry_id, kind, effective_at, tickets in entries.iterator(
+        chunk_size=5000
+    ):
+        line_kind, office_id, office_name, rate = lines[line_id]
         yield [
             statement.number,
-            KINDS_EN.get(entry.line.kind, entry.line.kind),
-            entry.line.office_id,
-            entry.line.office_name,
-            entry.line.yen_per_ticket,
-            entry.stay_id,
-            clock.network_iso(entry.stay.started_at),
-            entry.ledger_entry_id,
-            entry.ledger_entry.kind,
-            clock.network_iso(entry.ledger_entry.effective_at),
-            entry.tickets,
-            entry.tickets * entry.line.yen_per_ticket,
+            line_kind,
+            office_id,
+            office_name,
+            rate,
+            stay_id,
+            clock.network_iso(started_at),
+            entry_id,
+            kind,
+            clock.network_iso(effective_at),
+            tickets,
+            tickets * rate,
         ]

@@ -9,6 +9,7 @@ closing twice, or in two workers at once, changes nothing.
 """
 
 import logging
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -214,21 +215,33 @@ def previous_month(at: datetime | None = None) -> date:
     return clock.month_start(this - timedelta(days=1)).date()
 
 
-def statements_close_month(*, month: date, actor: User | None = None) -> int:
+def statements_close_month(
+    *, month: date, actor: User | None = None, budget_seconds: float | None = None
+) -> int:
     """Close `month` for every operator that has no statement for it yet; returns how many
-    statements were written."""
+    statements were written. With a budget, stops after the operator that used it up (the
+    next call goes on where this one stopped)."""
     done = Statement.objects.filter(month=month).values("operator_id")
+    started = time.monotonic()
     written = 0
     for operator in Operator.objects.exclude(pk__in=done).order_by("pk").iterator():
         statement_close(operator=operator, month=month, actor=actor)
         written += 1
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            break
     return written
+
+
+# One tick closes operators for at most about this long, so the 1st of the month does not hold
+# up the other tasks of the tick (forced checkouts); the next ticks go on.
+CLOSE_BUDGET_SECONDS = 5.0
 
 
 def statements_close_due() -> int:
     """The worker's task: once a month has ended on the network's calendar (from 00:00 on the
-    first day of the next), close it for every operator. Each tick after that finds nothing."""
-    return statements_close_month(month=previous_month())
+    first day of the next), close it for every operator, a few seconds' worth per tick. Ticks
+    after that find nothing to do (one query)."""
+    return statements_close_month(month=previous_month(), budget_seconds=CLOSE_BUDGET_SECONDS)
 
 
 def statement_confirm(*, actor: User, statement: Statement) -> Statement:

@@ -349,3 +349,14 @@ def test_the_operator_confirms_once_and_it_is_audited(network):
         statement_confirm(actor=net.staff, statement=statement)
     assert confirmed.status == "confirmed" and confirmed.confirmed_by == net.staff
     assert AuditEntry.objects.filter(action="statement.confirm").count() == 1
+
+
+def test_a_tick_closes_within_its_budget_and_the_next_ticks_go_on(network, monkeypatch):
+    from officepass.settlement import services
+
+    for name in ("Bravo", "Charlie"):
+        Operator.objects.create(name=name)
+    monkeypatch.setattr(services, "CLOSE_BUDGET_SECONDS", -1.0)  # spent after one operator
+    with time_machine.travel(at(11, 1, 0, 1), tick=False):
+        assert [statements_close_due() for _ in range(4)] == [1, 1, 1, 0]
+    assert Statement.objects.filter(month=OCTOBER).count() == 3
