@@ -214,7 +214,7 @@ def main() -> None:
     )
     office = Office.objects.order_by("id")[0]
     company = Company.objects.get()
-    staff_operator = User.objects.get(email="staff@example.com").operator_id
+    staff_operator = User.objects.get(email="staff@example.com").operator_id or 0
     statement = Statement.objects.get(operator_id=staff_operator, month=date(2026, 10, 1))
     pages = [
         ("secretariat", "/console/reports/?month=2026-10"),
