@@ -203,6 +203,8 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s",
                 flush=True,
             )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after the statements' rows
     setup_test_environment()
     settings.DEBUG = True  # count queries
     connection.force_debug_cursor = True

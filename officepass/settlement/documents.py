@@ -244,7 +244,8 @@ def entry_rows(statement: Statement) -> Iterator[list[Any]]:
     }
     entries = (
         StatementEntry.objects.filter(line__statement=statement)
-        .order_by("line__kind", "line__office_name", "stay__started_at", "ledger_entry_id")
+        # Line by line (lines are numbered in the statement's order), entries in ledger order.
+        .order_by("line_id", "ledger_entry_id")
         .values_list(
             "line_id",
             "stay_id",
@@ -255,9 +256,7 @@ def entry_rows(statement: Statement) -> Iterator[list[Any]]:
             "tickets",
         )
     )
-    for line_id, stay_id, started_at, entry_id, kind, effective_at, tickets in entries.iterator(
-        chunk_size=5000
-    ):
+    for line_id, stay_id, started_at, entry_id, kind, effective_at, tickets in entries:
         line_kind, office_id, office_name, rate = lines[line_id]
         yield [
             statement.number,
