@@ -317,6 +317,18 @@ def test_reconcile_finds_a_statement_that_no_longer_recomputes(network):
     assert any("totals differ" in p for p in problems)
 
 
+def test_reconcile_finds_an_entry_of_a_closed_month_that_no_statement_counts(network):
+    net = network
+    net.visit(0, net.north, at(10, 3, 9))
+    with time_machine.travel(at(11, 1, 9), tick=False):
+        statement_close(operator=net.operator, month=OCTOBER)
+    StatementEntry.objects.all().delete()
+    StatementLine.objects.update(tickets=0, amount=0, stays=0)
+    Statement.objects.update(tickets=0, amount=0, tax_amount=0)
+    problems = statement_breaches()
+    assert len(problems) == 1 and "is in no statement" in problems[0]
+
+
 def test_the_registration_number_is_t_and_13_digits_and_frozen_on_the_statement(network, settings):
     net = network
     settings.ISSUER_REGISTRATION_NUMBER = "T1234567890123"
