@@ -39,7 +39,12 @@ from django.db.models.functions import (
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office
-from officepass.settlement.selectors import network_date, payout_by_office, rate_book
+from officepass.settlement.selectors import (
+    RatePeriods,
+    network_date,
+    rate_periods,
+    refunds_by_period,
+)
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 
@@ -144,18 +149,59 @@ EMPTY = {"checkins": 0, "tickets": 0, "hours": 0.0}
 def office_table(offices: QuerySet[Office], month: Month, **scope: Any) -> list[dict[str, Any]]:
     """One line per office of `offices` (idle ones too), with its payout. `scope` filters the
     stays the same way as `offices` (none for the whole network, so no join is needed)."""
-    usage = usage_by("office_id", month, **scope)
-    payout = payout_by_office(month.start, month.end, **scope)
-    book = rate_book()
+    periods = rate_periods(month.start, month.end)
+    usage = office_usage(month, periods, **scope)
     last_day = network_date(month.end) - timedelta(days=1)
     lines = []
     for office in offices.order_by("operator__name", "name", "id"):
-        figures = usage.get(office.pk, EMPTY)
-        rate = book.rate(office.operator_id, office.pk, last_day)
-        lines.append(
-            {"office": office, "rate": rate, "payout": payout.get(office.pk, 0), **figures}
-        )
+        figures = usage.get(office.pk, EMPTY_OFFICE)
+        rate = periods.book.rate(office.operator_id, office.pk, last_day)
+        lines.append({"office": office, "rate": rate, **figures})
     return lines
+
+
+EMPTY_OFFICE = {**EMPTY, "payout": 0}
+
+
+def office_usage(month: Month, periods: RatePeriods, **scope: Any) -> dict[int, dict[str, Any]]:
+    """usage_by("office_id") and each office's payout from one pass over the month's stays,
+    grouped by office and rate period (each period paid at its rate)."""
+    rows = (
+        stays_in(month, **scope)
+        .annotate(period=periods.expression("started_at"))
+        .values("office_id", "period")
+        .annotate(
+            checkins=Count("id", filter=NOT_CANCELLED),
+            consumed=Coalesce(Sum("tickets_consumed"), Value(0), output_field=IntegerField()),
+            duration=Sum(DURATION, filter=NOT_CANCELLED),
+        )
+    )
+    net: dict[tuple[int, int], int] = {}
+    totals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        office = totals.setdefault(
+            row["office_id"], {"checkins": 0, "tickets": 0, "duration": timedelta()}
+        )
+        office["checkins"] += row["checkins"]
+        office["tickets"] += row["consumed"]
+        office["duration"] += row["duration"] or timedelta()
+        net[(row["office_id"], row["period"])] = row["consumed"]
+    for office_id, index, refunded in refunds_by_period(periods, month.start, month.end, **scope):
+        if office_id in totals:
+            totals[office_id]["tickets"] -= refunded
+        net[(office_id, index)] = net.get((office_id, index), 0) - refunded
+    payout: dict[int, int] = {}
+    for (office_id, index), tickets in net.items():
+        payout[office_id] = payout.get(office_id, 0) + periods.payout(office_id, index, tickets)
+    return {
+        office_id: {
+            "checkins": figures["checkins"],
+            "tickets": figures["tickets"],
+            "hours": _hours(figures["duration"]),
+            "payout": payout.get(office_id, 0),
+        }
+        for office_id, figures in totals.items()
+    }
 
 
 def operator_table(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -96,43 +96,74 @@ def _period(started_at: str, bounds: list[datetime]) -> Any:
     return Case(*whens, default=Value(len(bounds)), output_field=IntegerField())
 
 
+@dataclass
+class RatePeriods:
+    """The rate periods of [start, end): split at each rate's start date inside it, so stays
+    can be grouped by period in SQL and paid at their period's rate here."""
+
+    book: RateBook
+    bounds: list[datetime]
+    days: list[date]
+    operator_of: dict[int, int]
+
+    def expression(self, started_at: str) -> Any:
+        return _period(started_at, self.bounds)
+
+    def payout(self, office_id: int, period: int, tickets: int) -> int:
+        operator_id = self.operator_of.get(office_id, 0)
+        return tickets * self.book.rate(operator_id, office_id, self.days[period])
+
+
+def rate_periods(start: datetime, end: datetime) -> RatePeriods:
+    book = rate_book()
+    changes = book.starts_between(network_date(start), network_date(end))
+    return RatePeriods(
+        book=book,
+        bounds=[day_start(day) for day in changes],
+        days=[network_date(start), *changes],
+        operator_of=dict(Office.objects.values_list("pk", "operator_id")),
+    )
+
+
 def payout_by_office(start: datetime, end: datetime, **filters: Any) -> dict[int, int]:
     """Yen per office for the stays started in [start, end): each stay's net tickets (consumed
     less its refunds) at the rate in force on the network date it started. Stays are grouped
     by the periods between rate changes, so the query count does not grow with the stays."""
-    book = rate_book()
-    changes = book.starts_between(network_date(start), network_date(end))
-    bounds = [day_start(day) for day in changes]
-    period = _period("started_at", bounds)
-    period_days = [network_date(start), *changes]
+    periods = rate_periods(start, end)
     stays = Stay.objects.filter(started_at__gte=start, started_at__lt=end, **filters)
-    consumed = stays.annotate(period=period).values("office_id", "office__operator_id", "period")
-    tickets: dict[tuple[int, int, int], int] = defaultdict(int)
-    for row in consumed.annotate(
+    consumed = stays.annotate(period=periods.expression("started_at")).values("office_id", "period")
+    tickets: dict[tuple[int, int], int] = defaultdict(int)
+    for office_id, index, count in consumed.annotate(
         n=Coalesce(Sum("tickets_consumed"), Value(0), output_field=IntegerField())
-    ):
-        tickets[(row["office_id"], row["office__operator_id"], row["period"])] += row["n"]
-    refund_period = _period("stay__started_at", bounds)
-    refunds = (
+    ).values_list("office_id", "period", "n"):
+        tickets[(office_id, index)] += count
+    for office_id, index, refunded in refunds_by_period(periods, start, end, **filters):
+        tickets[(office_id, index)] -= refunded
+    payout: dict[int, int] = defaultdict(int)
+    for (office_id, index), count in tickets.items():
+        payout[office_id] += periods.payout(office_id, index, count)
+    return dict(payout)
+
+
+def refunds_by_period(
+    periods: RatePeriods, start: datetime, end: datetime, **filters: Any
+) -> list[tuple[int, int, int]]:
+    """(office, period, tickets refunded) for the refunds of the stays started in [start, end)."""
+    rows = (
         LedgerEntry.objects.filter(
             kind=LedgerEntry.Kind.REFUND,
+            # A refund is written after its stay started (the partial index's bound).
             effective_at__gte=start,
             stay__started_at__gte=start,
             stay__started_at__lt=end,
             **{f"stay__{k}": v for k, v in filters.items()},
         )
-        .annotate(period=refund_period)
-        .values("stay__office_id", "stay__office__operator_id", "period")
+        .annotate(period=periods.expression("stay__started_at"))
+        .values("stay__office_id", "period")
         .annotate(n=Sum("tickets"))
+        .values_list("stay__office_id", "period", "n")
     )
-    for office_id, operator_id, index, refunded in refunds.values_list(
-        "stay__office_id", "stay__office__operator_id", "period", "n"
-    ):
-        tickets[(office_id, operator_id, index)] -= int(refunded)
-    payout: dict[int, int] = defaultdict(int)
-    for (office_id, operator_id, index), count in tickets.items():
-        payout[office_id] += count * book.rate(operator_id, office_id, period_days[index])
-    return dict(payout)
+    return [(office_id, index, int(n)) for office_id, index, n in rows]
 
 
 def statements_visible(user: User) -> QuerySet[Statement]:

@@ -372,3 +372,22 @@ def test_a_tick_closes_within_its_budget_and_the_next_ticks_go_on(network, monke
     with time_machine.travel(at(11, 1, 0, 1), tick=False):
         assert [statements_close_due() for _ in range(4)] == [1, 1, 1, 0]
     assert Statement.objects.filter(month=OCTOBER).count() == 3
+
+
+def test_the_console_report_pays_each_stay_at_its_days_rate(network):
+    from officepass.console import reports
+    from officepass.offices.models import Office
+
+    net = network
+    october(net)
+    lines = {
+        line["office"].name: line
+        for line in reports.office_table(Office.objects.all(), reports.Month(2026, 10))
+    }
+    assert lines["North"]["payout"] == 2 * 500 + (1 + 2) * 600
+    assert lines["South"]["payout"] == 2 * 500 + 2 * 800
+    assert (lines["North"]["rate"], lines["South"]["rate"]) == (600, 800)  # on 31 October
+    assert (
+        lines["North"]["payout"]
+        == payout_by_office(at(10, 1, 0), at(11, 1, 0))[net.north.office_id]
+    )
