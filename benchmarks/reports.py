@@ -38,8 +38,9 @@ def recreate(url: str) -> None:
 
 
 SEED_SQL = """
-INSERT INTO offices_operator (name, payout_per_ticket)
-  SELECT 'Operator ' || g, 300 + g * 10 FROM generate_series(1, 20) g;
+INSERT INTO offices_operator (name, payout_per_ticket, registration_number)
+  SELECT 'Operator ' || g, 300 + g * 10, 'T' || lpad(g::text, 13, '0')
+  FROM generate_series(1, 20) g;
 INSERT INTO offices_office (operator_id, name, address, lat, lng, timezone, opening_hours,
     closed_dates, unit_minutes, max_stay_minutes, extension_window_minutes, help_desk_phone,
     rules_allowed, rules_forbidden, is_active)
@@ -61,10 +62,11 @@ INSERT INTO accounts_user (password, email, name, language, plan_id, company_id,
     CASE WHEN g <= 50 THEN (SELECT id FROM accounts_company) END, false, true, false, false, now()
   FROM generate_series(1, 2000) g;
 INSERT INTO stays_stay (member_id, space_id, office_id, status, started_at, deadline,
-    extension_opens_at, ended_at, minutes, tickets_consumed, extensions)
+    extension_opens_at, ended_at, minutes, tickets_consumed, tickets_refunded, extensions)
   SELECT u0 + ((o.id * 7 + d * 13 + k) % 2000), sp.id, o.id, 'checked_out',
     t.start, t.start + t.len, t.start + t.len - interval '15 minutes',
-    t.start + t.len * 0.7, extract(epoch FROM t.len) / 60, t.tickets, 0
+    t.start + t.len * 0.7, extract(epoch FROM t.len) / 60, t.tickets,
+    0, 0
   FROM offices_office o
   JOIN LATERAL (SELECT min(id) AS id FROM offices_space WHERE office_id = o.id) sp ON true
   CROSS JOIN generate_series(0, {days} - 1) d
@@ -83,6 +85,7 @@ INSERT INTO tickets_ledgerentry (member_id, kind, tickets, balance_after, reason
     effective_at)
   SELECT member_id, 'refund', 1, 0, 'bench refund', id, ended_at FROM stays_stay
   WHERE id % 100 = 0;
+UPDATE stays_stay SET tickets_refunded = 1 WHERE id % 100 = 0;
 INSERT INTO accounts_user (password, email, name, language, is_company_admin, is_active,
     is_staff, is_superuser, date_joined, operator_id)
   SELECT '!', 'staff@example.com', '', 'ja', false, true, false, false, now(), min(id)
@@ -90,6 +93,28 @@ INSERT INTO accounts_user (password, email, name, language, is_company_admin, is
 INSERT INTO accounts_user (password, email, name, language, is_company_admin, is_active,
     is_staff, is_superuser, date_joined)
   VALUES ('!', 'secretariat@example.com', '', 'ja', false, true, true, false, now());
+INSERT INTO settlement_payoutrate (operator_id, office_id, yen_per_ticket, effective_from,
+    created_at, reason)
+  SELECT o.id, NULL, o.payout_per_ticket + r.plus, r.day, now(), 'bench'
+  FROM offices_operator o,
+    (VALUES (date '2025-11-01', 0), (date '2026-10-15', 50)) r(day, plus);
+INSERT INTO settlement_payoutrate (operator_id, office_id, yen_per_ticket, effective_from,
+    created_at, reason)
+  SELECT operator_id, id, 999, date '2026-09-20', now(), 'bench office rate'
+  FROM offices_office WHERE id % 50 = 0;
+INSERT INTO locks_lockhealth (space_id, online, state, seen_at, reported_at, detail)
+  SELECT id, id % 40 <> 0, CASE WHEN id % 40 = 0 THEN 'unknown' ELSE 'jammed' END,
+    now() - interval '2 hours', now() - interval '2 hours', '{{}}'
+  FROM offices_space WHERE id % 20 = 0;
+INSERT INTO locks_lockcommand (request_id, space_id, purpose, driver, status, created_at,
+    not_after, error_code, response)
+  SELECT gen_random_uuid(), s.id, 'unlock', 'fake', 'failed',
+    now() - (k || ' minutes')::interval, now(), 'timeout', '{{}}'
+  FROM offices_space s CROSS JOIN generate_series(1, 20) k WHERE s.id % 10 = 0;
+INSERT INTO support_troublereport (office_id, kind, message, status, diagnostics, created_at)
+  SELECT id, 'entry_unlock', 'bench', CASE WHEN id % 3 = 0 THEN 'resolved' ELSE 'new' END,
+    '{{}}', now() - (id || ' minutes')::interval
+  FROM offices_office;
 ANALYZE;
 """
 
@@ -156,6 +181,30 @@ def main() -> None:
         seed(args.offices, args.per_day)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would: index-only scans
+    from datetime import date
+
+    import time_machine
+
+    from officepass.settlement.models import Statement
+    from officepass.settlement.services import statements_close_month
+
+    if not Statement.objects.exists():
+        # The worker's monthly close, timed: September, then October with its rate change on
+        # the 15th (October's refunds after September's close become its adjustments).
+        for month, close_at in (
+            (date(2026, 9, 1), "2026-10-01 00:05+09:00"),
+            (date(2026, 10, 1), "2026-11-01 00:05+09:00"),
+        ):
+            started = time.perf_counter()
+            with time_machine.travel(close_at, tick=True):
+                written = statements_close_month(month=month)
+            print(
+                f"close {month:%Y-%m}: {written} statements in "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after the statements' rows
     setup_test_environment()
     settings.DEBUG = True  # count queries
     connection.force_debug_cursor = True
@@ -167,6 +216,8 @@ def main() -> None:
     )
     office = Office.objects.order_by("id")[0]
     company = Company.objects.get()
+    staff_operator = User.objects.get(email="staff@example.com").operator_id or 0
+    statement = Statement.objects.get(operator_id=staff_operator, month=date(2026, 10, 1))
     pages = [
         ("secretariat", "/console/reports/?month=2026-10"),
         ("secretariat", "/console/reports/?month=2026-03"),
@@ -179,6 +230,22 @@ def main() -> None:
         ("secretariat", f"/console/companies/{company.pk}/usage.csv?month=2026-10"),
         ("staff", "/console/reports/?month=2026-10"),
         ("staff", "/console/reports/offices.csv?month=2026-10"),
+        # issue 15: dashboard, office list with health, settlement pages
+        ("secretariat", "/console/"),
+        ("secretariat", "/console/offices/"),
+        ("secretariat", "/console/offices/?page=10"),
+        ("secretariat", "/console/operators/"),
+        ("secretariat", f"/console/operators/{office.operator_id}/"),
+        ("secretariat", "/console/statements/"),
+        ("secretariat", f"/console/statements/{statement.pk}/"),
+        ("secretariat", f"/console/statements/{statement.pk}/statement.pdf"),
+        ("secretariat", f"/console/statements/{statement.pk}/statement.csv"),
+        ("secretariat", f"/console/statements/{statement.pk}/stays.csv"),
+        ("staff", "/console/"),
+        ("staff", "/console/offices/"),
+        ("staff", "/console/statements/"),
+        ("staff", f"/console/statements/{statement.pk}/"),
+        ("staff", f"/console/statements/{statement.pk}/statement.pdf"),
     ]
     users = {
         "secretariat": User.objects.get(email="secretariat@example.com"),

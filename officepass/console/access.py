@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from officepass.accounts.access import (
     COMPANY,
@@ -26,6 +27,7 @@ from officepass.accounts.access import (
     request_user,
     roles_of,
 )
+from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices.access import access_office, access_space, offices_visible
 from officepass.stays.selectors import access_stay
@@ -68,7 +70,9 @@ def console_view(*allowed: str) -> Callable[[View], View]:
             if not roles_of(request.user) & set(allowed):
                 raise PermissionDenied
             try:
-                return view(request, *args, **kwargs)
+                # Every console page shows times on the network's calendar (issue 15 item 7).
+                with timezone.override(clock.network_zone()):
+                    return view(request, *args, **kwargs)
             except DomainError as exc:
                 if exc.code == "not_found":  # a door refused: outside one's tenancy
                     raise Http404 from None

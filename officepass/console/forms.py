@@ -12,7 +12,27 @@ from officepass.offices.models import Office, Space
 from officepass.support.models import TroubleReport
 
 
-class OfficeForm(forms.ModelForm):
+class RetireFields(forms.Form):
+    """Retiring (unticking "Open for members") asks for a reason and a ticked box; the reason
+    goes into the audit row. Other edits need neither."""
+
+    retire_reason = forms.CharField(max_length=300, required=False, label=_("Reason to retire"))
+    retire_confirm = forms.BooleanField(required=False, label=_("Yes, retire it"))
+
+    def check_retire(self, data: dict[str, Any], was_active: bool) -> None:
+        if not (was_active and data.get("is_active") is False):
+            return
+        if not (data.get("retire_reason") or "").strip():
+            self.add_error("retire_reason", _("Give the reason to retire it."))
+        if not data.get("retire_confirm"):
+            self.add_error("retire_confirm", _("Tick the box to retire it."))
+
+    @property
+    def retiring(self) -> bool:
+        return bool(self.cleaned_data.get("retire_confirm")) and "is_active" in self.changed_data
+
+
+class OfficeForm(RetireFields, forms.ModelForm):
     opening_hours = WeekHoursField(label=_("Opening hours"))
     closed_dates = DateListField(label=_("Closed dates (one per line)"))
     rules_allowed = RulesField(label=_("Allowed"))
@@ -71,10 +91,11 @@ class OfficeForm(forms.ModelForm):
         both = set(data.get("rules_allowed") or []) & set(data.get("rules_forbidden") or [])
         if both:
             self.add_error("rules_forbidden", _("A rule cannot be both allowed and not allowed."))
+        self.check_retire(data, bool(self.initial.get("is_active")))
         return data
 
 
-class SpaceForm(forms.ModelForm):
+class SpaceForm(RetireFields, forms.ModelForm):
     class Meta:
         model = Space
         fields = [
@@ -93,6 +114,11 @@ class SpaceForm(forms.ModelForm):
             "rotating_display": _("Rotating door display"),
             "is_active": _("Open for members"),
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_retire(data, bool(self.initial.get("is_active")))
+        return data
 
     def clean_seat_image(self) -> Any:
         upload = self.cleaned_data.get("seat_image")
@@ -207,19 +233,28 @@ class CompanyForm(forms.ModelForm):
         labels = {"name": _("Name"), "code": _("Company code"), "plan": _("Plan")}
 
 
-class RateForm(forms.Form):
-    payout_per_ticket = forms.IntegerField(
-        min_value=0, max_value=1_000_000, label=_("Payout per ticket (yen)")
+class Confirmed(forms.Form):
+    """A destructive action: it goes through only with this box ticked (issue 15 item 4)."""
+
+    confirm = forms.BooleanField(
+        required=True, label=_("I understand this cannot be undone"), initial=False
     )
 
 
-class RefundForm(forms.Form):
+class RefundForm(Confirmed):
     tickets = forms.IntegerField(min_value=1, max_value=100, label=_("Tickets"))
     reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["tickets", "reason", "confirm"]
 
 
-class ForceCheckoutForm(forms.Form):
+class ForceCheckoutForm(Confirmed):
     reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["reason", "confirm"]
+
+
+class ReissueForm(Confirmed):
+    reason = forms.CharField(max_length=300, label=_("Reason"))
+    field_order = ["reason", "confirm"]
 
 
 class TroubleStatusForm(forms.Form):
@@ -253,3 +288,38 @@ class CapForm(forms.Form):
     cap = forms.IntegerField(
         min_value=0, max_value=1000, required=False, label=_("Monthly ticket cap")
     )
+
+
+class PayoutRateForm(forms.Form):
+    """A new payout rate from a network date; rates are appended, never edited."""
+
+    yen_per_ticket = forms.IntegerField(
+        min_value=0, max_value=100_000, label=_("Payout per ticket (yen, tax included)")
+    )
+    effective_from = forms.DateField(label=_("Effective from (network date)"))
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.none(), required=False, label=_("Office (blank: every office)")
+    )
+    reason = forms.CharField(max_length=300, required=False, label=_("Reason"))
+
+    def __init__(self, *args: Any, operator_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["office"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Office.objects.filter(operator_id=operator_id).order_by("name")
+
+
+class RegistrationForm(forms.Form):
+    registration_number = forms.CharField(
+        max_length=20, required=False, label=_("Registration number (T + 13 digits)")
+    )
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-\d{2}$", label=_("Month (YYYY-MM)"))
+
+
+class ConfirmForm(forms.Form):
+    """A destructive or binding action goes through only with this box ticked."""
+
+    confirm = forms.BooleanField(required=True, label=_("I confirm"))

@@ -5,7 +5,9 @@ belongs to the month it started in, with every ticket movement linked to it. Tic
 stay's consumption (written with each `consume` ledger entry in the same transaction) less
 the `refund` entries linked to the stay, so a report line equals the ledger's sum over its
 stays (tests/console/test_reports.py checks it). Hours are from check-in to checkout, or to
-the deadline while a stay is still active. Payout = tickets × the operator's rate per ticket.
+the deadline while a stay is still active. Payout = each stay's net tickets × the payout rate
+in force on the network date it started (settlement's effective-dated rates, an office's own
+rate before its operator's); `rate` shows the rate in force on the month's last day.
 """
 
 import calendar
@@ -37,6 +39,12 @@ from django.db.models.functions import (
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office
+from officepass.settlement.selectors import (
+    RatePeriods,
+    network_date,
+    rate_periods,
+    refunds_by_period,
+)
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 
@@ -141,15 +149,59 @@ EMPTY = {"checkins": 0, "tickets": 0, "hours": 0.0}
 def office_table(offices: QuerySet[Office], month: Month, **scope: Any) -> list[dict[str, Any]]:
     """One line per office of `offices` (idle ones too), with its payout. `scope` filters the
     stays the same way as `offices` (none for the whole network, so no join is needed)."""
-    usage = usage_by("office_id", month, **scope)
+    periods = rate_periods(month.start, month.end)
+    usage = office_usage(month, periods, **scope)
+    last_day = network_date(month.end) - timedelta(days=1)
     lines = []
     for office in offices.order_by("operator__name", "name", "id"):
-        figures = usage.get(office.pk, EMPTY)
-        rate = office.operator.payout_per_ticket
-        lines.append(
-            {"office": office, "rate": rate, "payout": figures["tickets"] * rate, **figures}
-        )
+        figures = usage.get(office.pk, EMPTY_OFFICE)
+        rate = periods.book.rate(office.operator_id, office.pk, last_day)
+        lines.append({"office": office, "rate": rate, **figures})
     return lines
+
+
+EMPTY_OFFICE = {**EMPTY, "payout": 0}
+
+
+def office_usage(month: Month, periods: RatePeriods, **scope: Any) -> dict[int, dict[str, Any]]:
+    """usage_by("office_id") and each office's payout from one pass over the month's stays,
+    grouped by office and rate period (each period paid at its rate)."""
+    rows = (
+        stays_in(month, **scope)
+        .annotate(period=periods.expression("started_at"))
+        .values("office_id", "period")
+        .annotate(
+            checkins=Count("id", filter=NOT_CANCELLED),
+            consumed=Coalesce(Sum("tickets_consumed"), Value(0), output_field=IntegerField()),
+            duration=Sum(DURATION, filter=NOT_CANCELLED),
+        )
+    )
+    net: dict[tuple[int, int], int] = {}
+    totals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        office = totals.setdefault(
+            row["office_id"], {"checkins": 0, "tickets": 0, "duration": timedelta()}
+        )
+        office["checkins"] += row["checkins"]
+        office["tickets"] += row["consumed"]
+        office["duration"] += row["duration"] or timedelta()
+        net[(row["office_id"], row["period"])] = row["consumed"]
+    for office_id, index, refunded in refunds_by_period(periods, month.start, month.end, **scope):
+        if office_id in totals:
+            totals[office_id]["tickets"] -= refunded
+        net[(office_id, index)] = net.get((office_id, index), 0) - refunded
+    payout: dict[int, int] = {}
+    for (office_id, index), tickets in net.items():
+        payout[office_id] = payout.get(office_id, 0) + periods.payout(office_id, index, tickets)
+    return {
+        office_id: {
+            "checkins": figures["checkins"],
+            "tickets": figures["tickets"],
+            "hours": _hours(figures["duration"]),
+            "payout": payout.get(office_id, 0),
+        }
+        for office_id, figures in totals.items()
+    }
 
 
 def operator_table(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,7 +217,7 @@ def operator_table(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["checkins"] += line["checkins"]
         row["tickets"] += line["tickets"]
         row["hours"] = round(row["hours"] + line["hours"], 2)
-        row["payout"] = row["tickets"] * operator.payout_per_ticket
+        row["payout"] = row.get("payout", 0) + line["payout"]
     return list(totals.values())
 
 

@@ -13,6 +13,7 @@ from officepass.console import views_offices as offices
 from officepass.console import views_onboarding as onboarding
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
+from officepass.console import views_settlement as settlement
 
 app_name = "console"
 
@@ -112,5 +113,34 @@ urlpatterns = [
     ),
     path("audit/", people.audit_log, name="audit"),
     path("operators/", people.operator_list, name="operators"),
-    path("operators/<int:operator_id>/rate/", people.operator_rate, name="operator-rate"),
+    path("operators/<int:operator_id>/", settlement.operator_detail, name="operator"),
+    path("operators/<int:operator_id>/rate/", settlement.operator_rate, name="operator-rate"),
+    path(
+        "operators/<int:operator_id>/registration/",
+        settlement.operator_registration,
+        name="operator-registration",
+    ),
+    path("statements/", settlement.statement_list, name="statements"),
+    path("statements/close/", settlement.statement_close, name="statements-close"),
+    path("statements/<int:statement_id>/", settlement.statement_detail, name="statement"),
+    path(
+        "statements/<int:statement_id>/statement.pdf",
+        settlement.statement_pdf,
+        name="statement-pdf",
+    ),
+    path(
+        "statements/<int:statement_id>/statement.csv",
+        settlement.statement_csv,
+        name="statement-csv",
+    ),
+    path(
+        "statements/<int:statement_id>/stays.csv",
+        settlement.statement_entries_csv,
+        name="statement-stays-csv",
+    ),
+    path(
+        "statements/<int:statement_id>/confirm/",
+        settlement.statement_confirm,
+        name="statement-confirm",
+    ),
 ]

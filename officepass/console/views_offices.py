@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,23 +21,39 @@ from officepass.locks.selectors import lock_credentials_needing_attention, lock_
 from officepass.locks.services import lock_configure
 from officepass.offices import services as office_services
 from officepass.offices.displays import displays_of
+from officepass.stays.dashboard import company_today, dashboard, offices_with_health
 from officepass.stays.selectors import stay_lock_commands, stays_active_in
 from officepass.stays.services import stay_force_checkout
 from officepass.tickets.services import ticket_refund_for_stay
 
 
+def _model_fields(form: Any) -> list[str]:
+    """The changed fields that are the model's (not the retire confirmation's)."""
+    return [name for name in form.changed_data if name in form._meta.fields]
+
+
 @console_view(*OFFICE_ROLES, access.COMPANY)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html", {"roles": access.roles_of(request.user)})
+    """The live dashboard of the person's tenancy: the secretariat's whole network, an
+    operator's offices, a company's employees."""
+    user = actor(request)
+    roles = access.roles_of(user)
+    context: dict[str, Any] = {"roles": roles}
+    if roles & set(OFFICE_ROLES):
+        context["board"] = dashboard(access.offices_visible(user))
+    if access.COMPANY in roles and user.company_id:
+        context["company"] = company_today(user.company_id)
+    return render(request, "console/home.html", context)
 
 
 @console_view(*OFFICE_ROLES)
 def office_list(request: HttpRequest) -> HttpResponse:
-    offices = access.offices_visible(actor(request)).order_by("operator__name", "name")
+    offices = access.offices_visible(actor(request)).order_by("operator__name", "name", "id")
     query = request.GET.get("q", "").strip()[:100]
     if query:
         offices = offices.filter(name__icontains=query)
-    return render(request, "console/office_list.html", {"offices": offices[:500], "q": query})
+    page = Paginator(offices_with_health(offices), 100).get_page(request.GET.get("page"))
+    return render(request, "console/office_list.html", {"page": page, "q": query})
 
 
 @console_view(*OFFICE_ROLES)
@@ -45,7 +62,10 @@ def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
     form = forms.OfficeForm(request.POST or None, instance=office)
     if request.method == "POST" and form.is_valid():
         office_services.office_update(
-            actor=actor(request), office=form.save(commit=False), changed=form.changed_data
+            actor=actor(request),
+            office=form.save(commit=False),
+            changed=_model_fields(form),
+            reason=form.cleaned_data.get("retire_reason") or "",
         )
         messages.success(request, _("Saved."))
         return redirect("console:office", office_id=office.pk)
@@ -62,7 +82,10 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             office_services.space_update(
-                actor=actor(request), space=form.save(commit=False), changed=form.changed_data
+                actor=actor(request),
+                space=form.save(commit=False),
+                changed=_model_fields(form),
+                reason=form.cleaned_data.get("retire_reason") or "",
             )
         except DomainError:
             form.add_error("quota", _("The quota cannot be below the seats in use now."))
@@ -78,6 +101,7 @@ def space_edit(request: HttpRequest, space_id: int) -> HttpResponse:
         "form": form,
         "lock_form": lock_form,
         "settings_form": settings_form,
+        "reissue_form": forms.ReissueForm(),
         "url": space_checkin_url(space),
         "credentials": lock_credentials_needing_attention(space_id=space.pk),
         "reliability": [
@@ -150,7 +174,13 @@ def space_reissue(request: HttpRequest, space_id: int) -> HttpResponse:
     space = access.access_space(user=actor(request), space_id=space_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    office_services.space_code_reissue(actor=actor(request), space=space)
+    form = forms.ReissueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason and tick the box: nothing was changed."))
+        return redirect("console:space", space_id=space.pk)
+    office_services.space_code_reissue(
+        actor=actor(request), space=space, reason=form.cleaned_data["reason"]
+    )
     messages.success(
         request, _("A new code was issued. Print the new poster: the old one is void.")
     )
@@ -178,7 +208,7 @@ def _stay_action(request: HttpRequest, stay_id: int, form_class: type) -> tuple[
         return stay, None, HttpResponseNotAllowed(["POST"])
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Check the form: a reason is required."))
+        messages.error(request, _("Give a reason and tick the box: nothing was changed."))
         return stay, None, redirect("console:stay", stay_id=stay.pk)
     return stay, form, None
 
@@ -204,7 +234,12 @@ def stay_refund(request: HttpRequest, stay_id: int) -> HttpResponse:
     if response is not None:
         return response
     try:
-        ticket_refund_for_stay(actor=actor(request), stay=stay, **form.cleaned_data)
+        ticket_refund_for_stay(
+            actor=actor(request),
+            stay=stay,
+            tickets=form.cleaned_data["tickets"],
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The tickets were refunded."))
     except DomainError:
         messages.error(request, _("A stay cannot be refunded more tickets than it took."))

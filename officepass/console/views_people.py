@@ -10,10 +10,11 @@ from officepass.accounts import services as account_services
 from officepass.accounts.selectors import companies_visible, members_search
 from officepass.console import access, forms
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
+from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
-from officepass.offices import services as office_services
-from officepass.offices.selectors import operator_get, operators_with_office_count
+from officepass.offices.selectors import operators_with_office_count
+from officepass.settlement.selectors import network_date, rate_book
 from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
 from officepass.support.models import TroubleReport
@@ -197,24 +198,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @console_view(SECRETARIAT)
 def operator_list(request: HttpRequest) -> HttpResponse:
-    """Operators and their payout rate per ticket (the secretariat sets it)."""
-    operators = operators_with_office_count()
-    return render(request, "console/operator_list.html", {"operators": operators})
-
-
-@console_view(SECRETARIAT)
-def operator_rate(request: HttpRequest, operator_id: int) -> HttpResponse:
-    operator = operator_get(operator_id)
-    if operator is None:
-        raise DomainError("not_found")
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = forms.RateForm(request.POST)
-    if form.is_valid():
-        office_services.operator_rate_set(
-            actor=actor(request), operator=operator, rate=form.cleaned_data["payout_per_ticket"]
-        )
-        messages.success(request, _("Saved."))
-    else:
-        messages.error(request, _("Check the form."))
-    return redirect("console:operators")
+    """Operators, their payout rate in force today and registration number."""
+    operators = list(operators_with_office_count())
+    book = rate_book()
+    today = network_date(clock.now())
+    rows = [{"operator": o, "rate": book.rate(o.pk, 0, today)} for o in operators]
+    return render(request, "console/operator_list.html", {"rows": rows})

@@ -12,6 +12,7 @@ from officepass.accounts.selectors import company_employees
 from officepass.console import access, charts, reports
 from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor, console_view
 from officepass.console.csvexport import csv_response
+from officepass.core import clock
 from officepass.core.errors import DomainError
 
 
@@ -65,9 +66,9 @@ def report_offices_csv(request: HttpRequest) -> HttpResponse:
         "office",
         "checkins",
         "tickets",
-        "hours",
-        "rate",
-        "payout",
+        "hours_h",
+        "rate_yen_per_ticket",
+        "payout_yen",
     ]
     rows = (
         [
@@ -96,8 +97,8 @@ def report_operators_csv(request: HttpRequest) -> HttpResponse:
         "offices",
         "checkins",
         "tickets",
-        "hours",
-        "payout",
+        "hours_h",
+        "payout_yen",
     ]
     rows = (
         [
@@ -143,7 +144,9 @@ def report_office_days_csv(request: HttpRequest, office_id: int) -> HttpResponse
         [d["day"].isoformat(), d["checkins"], d["hours"]]
         for d in reports.day_and_hour(month, office=office)[0]
     )
-    return csv_response(f"office-{office.pk}-days-{month}.csv", ["day", "checkins", "hours"], rows)
+    return csv_response(
+        f"office-{office.pk}-days-{month}.csv", ["day", "checkins", "hours_h"], rows
+    )
 
 
 @console_view(*OFFICE_ROLES)
@@ -166,6 +169,7 @@ def report_office_stays(request: HttpRequest, office_id: int) -> HttpResponse:
     return render(request, "console/report_stays.html", context)
 
 
+# Times with their offset on the network's calendar; figures named with their unit.
 STAY_HEADER = [
     "stay_id",
     "started_at",
@@ -175,7 +179,7 @@ STAY_HEADER = [
     "member",
     "minutes",
     "tickets_consumed",
-    "refunded",
+    "refunded_tickets",
     "net_tickets",
 ]
 
@@ -184,8 +188,8 @@ def _stay_rows(stays: Any) -> Any:
     for s in stays:
         yield [
             s.pk,
-            s.started_at.isoformat(),
-            s.ended_at.isoformat() if s.ended_at else "",
+            clock.network_iso(s.started_at),
+            clock.network_iso(s.ended_at),
             s.status,
             s.space.name,
             s.member.email,
@@ -232,7 +236,15 @@ def report_company(request: HttpRequest, company_id: int) -> HttpResponse:
 def report_company_csv(request: HttpRequest, company_id: int) -> HttpResponse:
     company = access.access_company(user=actor(request), company_id=company_id)
     month = _month(request)
-    header = ["month", "member_id", "email", "checkins", "tickets", "hours", "monthly_cap"]
+    header = [
+        "month",
+        "member_id",
+        "email",
+        "checkins",
+        "tickets",
+        "hours_h",
+        "monthly_cap_tickets",
+    ]
     rows = (
         [
             month,

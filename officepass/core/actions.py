@@ -33,6 +33,10 @@ class AuditAction(models.TextChoices):
     OFFICES_IMPORT = "offices.import", _("Offices imported from CSV")
     SPACE_CREATE = "space.create", _("Space created")
     OPERATOR_RATE_SET = "operator.rate_set", _("Operator payout rate set")
+    OPERATOR_REGISTRATION_SET = (
+        "operator.registration_set",
+        _("Operator registration number set"),
+    )
     SPACE_UPDATE = "space.update", _("Space updated")
     SPACE_CODE_REISSUE = "space.code_reissue", _("Door code reissued")
     DISPLAY_CREATE = "display.create", _("Door display added")
@@ -120,6 +124,10 @@ class AuditAction(models.TextChoices):
     INVOICE_ISSUED = "invoice.issued", _("Company invoice issued")
     INVOICE_MARKED_PAID = "invoice.marked_paid", _("Company invoice marked as paid")
     COMPANY_TICKET_RATE_SET = "company.ticket_rate_set", _("Company price per ticket set")
+    # settlement
+    PAYOUT_RATE_ADD = "payout_rate.add", _("Payout rate added")
+    STATEMENT_CLOSE = "statement.close", _("Payout statement closed")
+    STATEMENT_CONFIRM = "statement.confirm", _("Payout statement confirmed")
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")

@@ -33,3 +33,9 @@ def next_month_start(at: datetime) -> datetime:
 def iso(value: datetime | None) -> str | None:
     """An instant as ISO 8601 for the API and the pages (None stays None)."""
     return value.isoformat() if value else None
+
+
+def network_iso(value: datetime | None) -> str:
+    """An instant on the network's calendar with its offset, to the second (reports and CSV:
+    issue 15 item 7); "" for None."""
+    return value.astimezone(network_zone()).isoformat(timespec="seconds") if value else ""

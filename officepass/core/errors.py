@@ -88,6 +88,12 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
     ),
+    "month_not_over": (409, _("This month has not ended yet on the network's calendar.")),
+    "rate_exists": (409, _("A payout rate already starts on that day.")),
+    "rate_in_closed_month": (
+        409,
+        _("That month is already closed: a new rate can start only after the last statement."),
+    ),
     "backup_pin_unavailable": (
         409,
         _("No backup PIN is available for this stay. Call the office's help desk."),

@@ -8,7 +8,7 @@ from officepass.accounts.models import User
 from officepass.core.errors import DomainError
 from officepass.offices.models import Office, Operator, Space
 
-__all__ = ["access_office", "access_space", "can_run_office", "offices_visible"]
+__all__ = ["access_office", "access_operator", "access_space", "can_run_office", "offices_visible"]
 
 
 def operators_run_by(user: User) -> QuerySet[Operator]:
@@ -42,3 +42,11 @@ def access_space(*, user: User, space_id: int) -> Space:
     if space is None or not can_run_office(user, space.office.operator_id):
         raise DomainError("not_found")
     return space
+
+
+def access_operator(*, user: User, operator_id: int) -> Operator:
+    """An operator the user runs (its staff) or oversees (the secretariat), else not_found."""
+    operator = Operator.objects.filter(pk=operator_id).first()
+    if operator is None or not can_run_office(user, operator.pk):
+        raise DomainError("not_found")
+    return operator

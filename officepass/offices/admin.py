@@ -11,7 +11,9 @@ class SpaceInline(admin.TabularInline):
 
 @admin.register(Operator)
 class OperatorAdmin(admin.ModelAdmin):
-    list_display = ("name", "payout_per_ticket")
+    list_display = ("name", "payout_per_ticket", "registration_number")
+    # Rates are appended in the console (settlement.PayoutRate), never overwritten here.
+    readonly_fields = ("payout_per_ticket",)
 
 
 @admin.register(Office)

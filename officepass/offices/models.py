@@ -6,13 +6,29 @@ from django.utils.translation import gettext_lazy as _
 
 from officepass.offices import hours, images
 
+REGISTRATION_NUMBER_PATTERN = r"^T[0-9]{13}$"
+
 
 class Operator(models.Model):
     """A company that runs partner offices."""
 
     name = models.CharField(max_length=200)
     # Settlement: what the pass pays the operator per ticket consumed (yen).
+    # The opening rate, in force before the operator's first effective-dated payout rate
+    # (settlement.PayoutRate): rates are appended there, never overwritten here.
     payout_per_ticket = models.PositiveIntegerField(default=0)
+    # Qualified-invoice issuer registration number (T + 13 digits), printed on the monthly
+    # payout statement so that it can serve as the buyer-issued purchase statement.
+    registration_number = models.CharField(max_length=14, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration_number="")
+                | Q(registration_number__regex=REGISTRATION_NUMBER_PATTERN),
+                name="operator_registration_number_format",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,16 +1,20 @@
 """Writes to operators, offices and spaces: each one transaction with its audit row."""
 
+import re
+import unicodedata
+
 from django.db import transaction
 from django.db.models import F
 
 from officepass.accounts.models import User
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
-from officepass.offices.models import Office, Operator, Space
+from officepass.offices.models import REGISTRATION_NUMBER_PATTERN, Office, Operator, Space
 
 
-def space_code_reissue(*, actor: User, space: Space) -> Space:
-    """A new door code for the space: every older code (printed or shown) answers invalid_code."""
+def space_code_reissue(*, actor: User, space: Space, reason: str = "") -> Space:
+    """A new door code for the space: every older code (printed or shown) answers invalid_code.
+    The reason (the console asks for one) is kept in the audit row."""
     with transaction.atomic():
         Space.objects.filter(pk=space.pk).update(code_version=F("code_version") + 1)
         space.refresh_from_db(fields=["code_version"])
@@ -19,21 +23,34 @@ def space_code_reissue(*, actor: User, space: Space) -> Space:
             action=AuditAction.SPACE_CODE_REISSUE,
             target=space,
             version=space.code_version,
+            reason=reason.strip()[:300],
         )
     return space
 
 
-def office_update(*, actor: User, office: Office, changed: list[str]) -> Office:
-    """Save the fields a validated form changed, with the audit row."""
+def _reason(reason: str) -> dict[str, str]:
+    """A recorded reason (retiring) for the audit row; nothing when none was asked for."""
+    return {"reason": reason.strip()[:300]} if reason.strip() else {}
+
+
+def office_update(*, actor: User, office: Office, changed: list[str], reason: str = "") -> Office:
+    """Save the fields a validated form changed, with the audit row (and the reason to retire
+    the office, when it is retired)."""
     if not changed:
         return office
     with transaction.atomic():
         office.save(update_fields=changed)
-        audit(actor=actor, action=AuditAction.OFFICE_UPDATE, target=office, fields=changed)
+        audit(
+            actor=actor,
+            action=AuditAction.OFFICE_UPDATE,
+            target=office,
+            fields=changed,
+            **_reason(reason),
+        )
     return office
 
 
-def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
+def space_update(*, actor: User, space: Space, changed: list[str], reason: str = "") -> Space:
     """Save a space's set-up; a quota below the seats in use now is refused by the database
     CHECK, so it is refused here first with a clear code."""
     if not changed:
@@ -44,17 +61,39 @@ def space_update(*, actor: User, space: Space, changed: list[str]) -> Space:
             raise DomainError("invalid_input", field="quota")
         space.in_use = current.in_use
         space.save(update_fields=changed)
-        audit(actor=actor, action=AuditAction.SPACE_UPDATE, target=space, fields=changed)
+        audit(
+            actor=actor,
+            action=AuditAction.SPACE_UPDATE,
+            target=space,
+            fields=changed,
+            **_reason(reason),
+        )
     return space
 
 
-def operator_rate_set(*, actor: User, operator: Operator, rate: int) -> Operator:
-    """The operator's payout per ticket; reports of every month use the current rate."""
+def registration_number_clean(value: str) -> str:
+    """T + 13 digits (a qualified-invoice issuer's number); spaces, hyphens and full-width
+    characters as typed from a certificate are tolerated; anything else `invalid_input`."""
+    text = unicodedata.normalize("NFKC", value or "").upper().replace("-", "").replace(" ", "")
+    if text and not re.fullmatch(REGISTRATION_NUMBER_PATTERN, text):
+        raise DomainError("invalid_input", field="registration_number")
+    return text
+
+
+def operator_registration_set(*, actor: User, operator: Operator, number: str) -> Operator:
+    """The operator's registration number, printed on its next payout statements."""
+    cleaned = registration_number_clean(number)
     with transaction.atomic():
-        old = operator.payout_per_ticket
-        operator.payout_per_ticket = rate
-        operator.save(update_fields=["payout_per_ticket"])
-        audit(actor=actor, action=AuditAction.OPERATOR_RATE_SET, target=operator, old=old, new=rate)
+        old = operator.registration_number
+        operator.registration_number = cleaned
+        operator.save(update_fields=["registration_number"])
+        audit(
+            actor=actor,
+            action=AuditAction.OPERATOR_REGISTRATION_SET,
+            target=operator,
+            old=old,
+            new=cleaned,
+        )
     return operator
 
 

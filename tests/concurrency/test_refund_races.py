@@ -45,7 +45,7 @@ def _staff_sessions() -> list[Client]:
 
 def _refund_two(client: Client, stay_id: int) -> int:
     url = f"/console/stays/{stay_id}/refund/"
-    return client.post(url, {"tickets": 2, "reason": "door broken"}).status_code
+    return client.post(url, {"tickets": 2, "reason": "door broken", "confirm": "on"}).status_code
 
 
 def _refunded(stay: Stay) -> int:

@@ -19,6 +19,8 @@ from officepass.invoices.services import (
     record_refund,
 )
 from officepass.offices.models import Office, Operator, Space
+from officepass.settlement.models import Statement
+from officepass.settlement.services import previous_month, statement_close
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in, stay_checkout
 from officepass.support.models import TroubleReport
@@ -46,6 +48,7 @@ class World:
     invoice: CompanyInvoice
     receipt: Receipt
     return_invoice: ReturnInvoice
+    statement: Statement
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class World:
             "invoice_id": self.invoice.pk,
             "receipt_id": self.receipt.pk,
             "return_invoice_id": self.return_invoice.pk,
+            "statement_id": self.statement.pk,
         }
 
 
@@ -82,6 +86,8 @@ def world(db) -> World:
     employee.refresh_from_db()
     invoice, receipt, return_invoice = _money(company, employee, space)
     stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
+    # Last month's payout statement of ALPHA (empty: the stays below are this month's).
+    statement = statement_close(operator=operator, month=previous_month())
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
     )
@@ -102,6 +108,7 @@ def world(db) -> World:
         invoice=invoice,
         receipt=receipt,
         return_invoice=return_invoice,
+        statement=statement,
     )
 
 

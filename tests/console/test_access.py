@@ -67,7 +67,8 @@ def test_it_refuses_every_console_url_to_a_member(client, world):
     client.force_login(world.member)
     for name, url, *_ in console_urls(world):
         assert client.get(url).status_code == 403, name
-        assert client.post(url, {"reason": "x", "tickets": 1}).status_code == 403, name
+        body = {"reason": "x", "tickets": 1, "confirm": "on", "month": "2000-01"}
+        assert client.post(url, body).status_code == 403, name
 
 
 @pytest.mark.parametrize("outsider", ["other_staff", "other_admin"])
@@ -75,7 +76,18 @@ def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, out
     client.force_login(getattr(world, outsider))
     audit_rows, ledger_rows = AuditEntry.objects.count(), LedgerEntry.objects.count()
     money_rows = MoneyEntry.objects.count(), CompanyTicketRate.objects.count()
-    body = {"reason": "x", "tickets": 1, "status": "resolved", "cap": 3, "plan": 1}
+    body = {
+        "reason": "x",
+        "tickets": 1,
+        "status": "resolved",
+        "cap": 3,
+        "plan": 1,
+        "confirm": "on",
+        "yen_per_ticket": 1,
+        "effective_from": "2099-01-01",
+        "registration_number": "T1234567890123",
+        "month": "2000-01",
+    }
     for name, url, _, names_an_object in console_urls(world):
         for response in (client.get(url), client.post(url, body)):
             if names_an_object:
@@ -99,6 +111,11 @@ def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, out
     assert world.stay.status == Stay.Status.ACTIVE
     assert world.report.status == "new"
     assert world.employee.monthly_ticket_cap is None
+    world.statement.refresh_from_db()
+    world.operator.refresh_from_db()
+    assert world.statement.status == "issued"
+    assert world.operator.registration_number == ""
+    assert not world.operator.payout_rates.exists()
 
 
 def test_the_owners_reach_every_page_their_role_allows(client, world):
@@ -121,3 +138,19 @@ def test_staff_sign_in_and_land_on_the_console(client, world):
     )
     assert response.status_code == 302 and response["Location"] == "/console/"
     assert client.get("/console/").status_code == 200
+
+
+def test_the_settlement_and_dashboard_pages_refuse_a_company_admin(client, world):
+    """Issue 15: a corporate admin (even of the owner's company) has no settlement pages."""
+    client.force_login(world.admin)
+    settlement = [
+        (name, url)
+        for name, url, *_ in console_urls(world)
+        if name.startswith(("statement", "operator"))
+    ]
+    assert len(settlement) >= 9
+    for name, url in settlement:
+        assert client.get(url).status_code == 403, name
+        assert client.post(url, {"confirm": "on", "month": "2000-01"}).status_code == 403, name
+    world.statement.refresh_from_db()
+    assert world.statement.status == "issued"

@@ -1,6 +1,9 @@
 """Operations from the console: force checkout, trouble status, member actions, audit filters."""
 
+from officepass.core import clock
 from officepass.core.models import AuditEntry
+from officepass.settlement.models import PayoutRate
+from officepass.settlement.selectors import network_date, rate_today
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 
@@ -9,19 +12,23 @@ def test_staff_force_a_checkout_the_seat_is_freed_and_it_is_audited(client, worl
     client.force_login(world.staff)
     page = client.get(f"/console/offices/{world.office.pk}/occupancy/")
     assert world.employee.email in page.content.decode()
-    response = client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire"})
+    response = client.post(
+        f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire", "confirm": "on"}
+    )
     assert response.status_code == 302
     world.stay.refresh_from_db()
     world.space.refresh_from_db()
     assert (world.stay.status, world.space.in_use) == (Stay.Status.FORCED_OUT, 0)
     assert AuditEntry.objects.filter(target_id=str(world.stay.pk), data__reason="fire").exists()
-    again = client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire"})
+    again = client.post(
+        f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "fire", "confirm": "on"}
+    )
     assert again.status_code == 302  # answered with a message, not an error page
 
 
 def test_a_force_checkout_needs_a_reason(client, world):
     client.force_login(world.staff)
-    client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": ""})
+    client.post(f"/console/stays/{world.stay.pk}/force-checkout/", {"reason": "", "confirm": "on"})
     world.stay.refresh_from_db()
     assert world.stay.status == Stay.Status.ACTIVE
 
@@ -95,18 +102,19 @@ def test_the_secretariat_opens_a_company_with_a_16_digit_code(client, world):
     assert not Company.objects.filter(code="8" * 16).exists()
 
 
-def test_the_secretariat_sets_an_operators_rate_and_the_payout_follows(client, world):
+def test_the_secretariat_appends_a_dated_rate_and_staff_cannot(client, world):
+    """Rates are appended with their start date (settlement.PayoutRate), never overwritten."""
     client.force_login(world.secretariat)
-    client.post(f"/console/operators/{world.operator.pk}/rate/", {"payout_per_ticket": 640})
+    today = network_date(clock.now())
+    url = f"/console/operators/{world.operator.pk}/rate/"
+    client.post(url, {"yen_per_ticket": 640, "effective_from": today.isoformat()})
+    rate = PayoutRate.objects.get(operator=world.operator)
+    assert (rate.yen_per_ticket, rate.effective_from) == (640, today)
+    assert AuditEntry.objects.get(action="payout_rate.add").data["yen_per_ticket"] == 640
+    assert rate_today(world.operator) == 640
     world.operator.refresh_from_db()
-    assert world.operator.payout_per_ticket == 640
-    assert AuditEntry.objects.get(action="operator.rate_set").data == {"old": 500, "new": 640}
+    assert world.operator.payout_per_ticket == 500  # the opening rate stays as it was
     client.force_login(world.staff)  # staff cannot raise their own rate
-    assert (
-        client.post(
-            f"/console/operators/{world.operator.pk}/rate/", {"payout_per_ticket": 9999}
-        ).status_code
-        == 403
-    )
-    world.operator.refresh_from_db()
-    assert world.operator.payout_per_ticket == 640
+    body = {"yen_per_ticket": 9999, "effective_from": today.isoformat()}
+    assert client.post(url, body).status_code == 403
+    assert PayoutRate.objects.count() == 1

@@ -50,7 +50,9 @@ def test_it_prints_a_poster_whose_qr_code_is_the_spaces_checkin_url(world, tmp_p
 def test_re_issue_makes_the_old_poster_answer_invalid_code(client, world, tmp_path):
     old_code = make_code(world.space.pk, world.space.code_version)
     client.force_login(world.staff)
-    response = client.post(f"/console/spaces/{world.space.pk}/reissue/")
+    response = client.post(
+        f"/console/spaces/{world.space.pk}/reissue/", {"reason": "poster stolen", "confirm": "on"}
+    )
     assert response.status_code == 302
     with pytest.raises(DomainError) as refused:
         space_for_code(old_code)

@@ -115,12 +115,17 @@ def test_a_staff_refund_lowers_the_payout_line_by_exactly_its_tickets(
     before = reports.office_table(offices_visible(world.staff), MONTH)[0]
     stay = reports.stays_in(MONTH, office=world.office, status="checked_out").first()
     client.force_login(world.staff)
-    client.post(f"/console/stays/{stay.pk}/refund/", {"tickets": 1, "reason": "aircon broken"})
+    client.post(
+        f"/console/stays/{stay.pk}/refund/",
+        {"tickets": 1, "reason": "aircon broken", "confirm": "on"},
+    )
     after = reports.office_table(offices_visible(world.staff), MONTH)[0]
     assert after["tickets"] == before["tickets"] - 1
     assert after["payout"] == before["payout"] - 500
     assert after["tickets"] == ledger_figures(office=world.office)["tickets"]
-    too_many = client.post(f"/console/stays/{stay.pk}/refund/", {"tickets": 99, "reason": "x"})
+    too_many = client.post(
+        f"/console/stays/{stay.pk}/refund/", {"tickets": 99, "reason": "x", "confirm": "on"}
+    )
     assert too_many.status_code == 302
     assert (
         reports.office_table(offices_visible(world.staff), MONTH)[0]["tickets"] == after["tickets"]

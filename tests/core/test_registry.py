@@ -15,6 +15,7 @@ def test_each_app_registers_its_reconcile_checks_with_core():
         "money_documents",
         "money_numbering",
         "notifications",
+        "settlement",
     }
 
 
@@ -31,6 +32,7 @@ def test_each_app_registers_its_worker_tasks_with_core():
         "company_invoices",
         "notices_found",
         "notices_sent",
+        "settlement",
     }
 
 

@@ -35,7 +35,8 @@ def refunded(stay: Stay) -> int:
 
 def console_refund(client: Client, stay: Stay, tickets: int) -> None:
     response = client.post(
-        f"/console/stays/{stay.pk}/refund/", {"tickets": tickets, "reason": "door broken"}
+        f"/console/stays/{stay.pk}/refund/",
+        {"tickets": tickets, "reason": "door broken", "confirm": "on"},
     )
     assert response.status_code == 302
 
