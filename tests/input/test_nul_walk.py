@@ -104,7 +104,7 @@ def pages(world: World) -> list[tuple[Client, str]]:
     found = [(anonymous, url) for url in ("/signin", "/console/login/", "/admin/login/")]
     found += [(anonymous, "/password-reset")]
     found += [(member, url) for url in web]
-    found += [(secretariat, url) for url in walk.namespace_urls("console", world.kwargs())]
+    found += [(secretariat, url) for url in walk.namespace_urls("console", kwargs)]
     return found
 
 
