@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "officepass.stays",
     "officepass.locks",
     "officepass.support",
+    "officepass.payments",
     "officepass.demo",
     "officepass.ops",
     "officepass.console",
@@ -285,3 +286,17 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # over at once).
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 5)
 IDEMPOTENCY_CLAIM_SECONDS = env_int("IDEMPOTENCY_CLAIM_SECONDS", 60)
+
+# Payments (issue 14). The provider: "stripe" or "demo"; empty = stripe when STRIPE_SECRET_KEY
+# is set, else the built-in demo provider (test mode, nothing charged), so `make run` needs no
+# key. Stripe's keys and webhook secret come from the environment only, never the database.
+PAYMENTS_PROVIDER = env_str("PAYMENTS_PROVIDER", "")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Empty: Stripe's own API. Tests point it at the local fake Stripe.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+# How old a webhook's Stripe-Signature timestamp may be (seconds).
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+PAYMENTS_PROVIDER_TIMEOUT = float(env_str("PAYMENTS_PROVIDER_TIMEOUT", "10"))
+# After a failed renewal, check-ins go on for this many days, then `payment_required`.
+PAYMENTS_GRACE_DAYS = env_int("PAYMENTS_GRACE_DAYS", 7)

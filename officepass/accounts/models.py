@@ -16,14 +16,43 @@ class Plan(models.Model):
         CORPORATE = "corporate", _("Corporate")
 
     code = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
+    # The Japanese name (the default language); `name_en` is shown in English.
+    name = models.CharField(max_length=100, verbose_name=_("Name (Japanese)"))
+    name_en = models.CharField(max_length=100, blank=True, verbose_name=_("Name (English)"))
     kind = models.CharField(max_length=16, choices=Kind.choices)
     tickets_per_cycle = models.PositiveIntegerField(default=0)
     extensions_need_tickets = models.BooleanField(default=True)
     postpaid = models.BooleanField(default=False)
+    # Yen a month, consumption tax included (0: not sold by card, e.g. corporate postpaid).
+    monthly_price_yen = models.PositiveIntegerField(default=0)
+    tax_rate_percent = models.PositiveSmallIntegerField(default=10)
+    # The add-on pack sold at this plan's tier (0 tickets or no price: none on sale).
+    addon_pack_tickets = models.PositiveIntegerField(default=5)
+    addon_pack_price_yen = models.PositiveIntegerField(default=0)
+    # Which offices and seat types the plan covers; empty means all (SPEC: some offices or
+    # seat types may be limited to certain plans). Checked at check-in: `plan_not_covered`.
+    offices = models.ManyToManyField("offices.Office", blank=True, related_name="+")
+    seat_types = models.JSONField(default=list, blank=True)
+    # Retired plans are not sold any more; their members keep them until they change.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tax_rate_percent__lte=100), name="plan_tax_rate_percent"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def display_name(self, language: str = "ja") -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    @property
+    def sold_by_card(self) -> bool:
+        """A plan paid monthly by card: its cycles follow the payments, not the calendar."""
+        return self.monthly_price_yen > 0 and not self.postpaid
 
 
 company_code_validator = RegexValidator(r"^\d{16}$", _("A company code has 16 digits."))
@@ -97,6 +126,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The day of the month cycles end on (network calendar), kept so a cycle ending on the
     # 31st ends on 28 Feb and then 31 Mar again; empty: the day `cycle_ends_at` first had.
     cycle_anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Set while the member's plan is paid by a card subscription: each cycle then starts with
+    # a renewal payment (payments app), not with the calendar; the worker does not roll it.
+    cycle_paid_by_card = models.BooleanField(default=False)
+    # After a failed renewal: from this instant check-ins are refused (`payment_required`)
+    # until a payment comes; empty while paid up. A running stay is never cut short.
+    payment_grace_ends_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

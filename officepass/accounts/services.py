@@ -180,3 +180,66 @@ def member_language_set(*, member: User, language: str) -> None:
         User.objects.filter(pk=member.pk).update(language=language)
         audit(actor=member, action=AuditAction.MEMBER_LANGUAGE, target=member, language=language)
     member.language = language
+
+
+def member_payment_grace_set(*, member: User, until: Any) -> bool:
+    """After a failed renewal: check-ins are refused from `until` on (None: paid up again).
+
+    Only a first failure sets it (a later failure does not extend the grace); returns whether
+    anything changed. Inside the caller's transaction.
+    """
+    rows = User.objects.filter(pk=member.pk)
+    rows = rows.filter(payment_grace_ends_at__isnull=True) if until is not None else rows.filter(
+        payment_grace_ends_at__isnull=False
+    )
+    if not rows.update(payment_grace_ends_at=until):
+        return False
+    member.payment_grace_ends_at = until
+    audit(
+        actor=None,
+        action=AuditAction.MEMBER_PAYMENT_GRACE,
+        target=member,
+        until=until.isoformat() if until is not None else None,
+    )
+    return True
+
+
+PLAN_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "kind",
+    "tickets_per_cycle",
+    "extensions_need_tickets",
+    "postpaid",
+    "monthly_price_yen",
+    "tax_rate_percent",
+    "addon_pack_tickets",
+    "addon_pack_price_yen",
+    "seat_types",
+    "active",
+)
+
+
+def plan_save(*, actor: User | None, plan: Plan, offices: Any = None) -> Plan:
+    """Create or edit a plan of the catalogue (the secretariat's data, not code), audited.
+
+    Price and tickets changes apply to cycles paid from now on; members keep a retired plan
+    until they change it.
+    """
+    if plan.monthly_price_yen and plan.postpaid:
+        raise DomainError("invalid_input", field="monthly_price_yen")
+    with transaction.atomic():
+        created = plan.pk is None
+        plan.save()
+        if offices is not None:
+            plan.offices.set(offices)
+        audit(
+            actor=actor,
+            action=AuditAction.PLAN_SAVE,
+            target=plan,
+            created=created,
+            **{f: getattr(plan, f) for f in PLAN_FIELDS},
+            offices=sorted(plan.offices.values_list("pk", flat=True)),
+        )
+    return plan

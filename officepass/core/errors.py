@@ -21,6 +21,14 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         403,
         _("This request did not come from an officepass page. Reload the page and try again."),
     ),
+    "payment_required": (
+        402,
+        _("Your last monthly payment did not go through. Update your card to check in again."),
+    ),
+    "plan_not_covered": (
+        403,
+        _("Your plan does not cover this office or seat type. Choose another office nearby."),
+    ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
     "code_expired": (
@@ -88,10 +96,27 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         409,
         _("The same request is still being processed. Wait a moment and try again."),
     ),
+    "plan_not_for_sale": (409, _("This plan cannot be bought now. Choose another plan.")),
+    "already_subscribed": (
+        409,
+        _("You already have a monthly plan. Change it from your account page."),
+    ),
+    "no_subscription": (409, _("You have no monthly plan paid by card.")),
+    "refund_exceeds_payment": (
+        409,
+        _("A payment cannot be refunded more than it was, less earlier refunds."),
+    ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (
         503,
         _("The service is briefly unavailable. Nothing was lost; please try again shortly."),
+    ),
+    "payment_provider_unavailable": (
+        503,
+        _(
+            "The card payment service is not answering. Nothing was charged and nothing "
+            "changed; please try again in a few minutes."
+        ),
     ),
     "lock_unavailable": (
         503,

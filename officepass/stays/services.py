@@ -139,6 +139,7 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     now = clock.now()
     space = space_for_code(code)
     office = space.office
+    rules.check_plan_covers(member, space, now=now)
     deadline = rules.check_duration(
         office, minutes, start=now, now=now, past_closing="invalid_duration"
     )
