@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "officepass.stays",
     "officepass.locks",
     "officepass.support",
+    "officepass.invoices",
     "officepass.payments",
     "officepass.demo",
     "officepass.ops",
@@ -236,6 +237,13 @@ STREAM_MAX_SECONDS = float(env_str("STREAM_MAX_SECONDS", "300"))
 # Door posters: a TrueType (.ttf) Japanese font to embed; empty = the standard CID font.
 # Embedded in door posters: a CJK font with TrueType outlines, installed by scripts/system-deps.sh.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
+# Money documents (officepass/invoices, docs/money.md): the issuer printed on every receipt,
+# invoice and return invoice. The registration number is "T" + 13 digits with the NTA check
+# digit; a malformed one stops start-up (system check invoices.E001). The default is a demo
+# number that passes the check: set the real one in production.
+INVOICE_ISSUER_NAME_JA = env_str("INVOICE_ISSUER_NAME_JA", "officepass 事務局 (デモ)")
+INVOICE_ISSUER_NAME_EN = env_str("INVOICE_ISSUER_NAME_EN", "officepass secretariat (demo)")
+INVOICE_ISSUER_REGISTRATION_NUMBER = env_str("INVOICE_ISSUER_REGISTRATION_NUMBER", "T9234567890123")
 # Member web app (officepass/web): map tiles (empty: no map, the list only), static files
 # served by WhiteNoise straight from the apps' static folders.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -120,6 +120,12 @@ class AuditAction(models.TextChoices):
         "lock.cred_revoke_expired",
         _("Door PIN revoke not sent before its deadline"),
     )
+    # invoices (the money ledger)
+    MONEY_CHARGE = "money.charge", _("Card payment recorded, receipt issued")
+    MONEY_REFUND = "money.refund", _("Money refunded, return invoice issued")
+    INVOICE_ISSUED = "invoice.issued", _("Company invoice issued")
+    INVOICE_MARKED_PAID = "invoice.marked_paid", _("Company invoice marked as paid")
+    COMPANY_TICKET_RATE_SET = "company.ticket_rate_set", _("Company price per ticket set")
     # support
     TROUBLE_REPORT_CREATE = "trouble_report.create", _("Trouble reported")
     TROUBLE_REPORT_STATUS = "trouble_report.status", _("Trouble report status changed")

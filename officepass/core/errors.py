@@ -80,6 +80,18 @@ ERRORS: dict[str, tuple[int, Promise]] = {
             "Please call the office's help desk; we have sent them a report."
         ),
     ),
+    "invalid_amount": (400, _("The amount must be a whole number of yen above zero.")),
+    "invalid_tax_rate": (400, _("The consumption tax rate must be 10%, 8% or 0%.")),
+    "refund_exceeds_charge": (
+        409,
+        _("A payment cannot be refunded more than was paid, less earlier refunds."),
+    ),
+    "rate_already_set": (409, _("A price per ticket is already set from that date.")),
+    "company_rate_missing": (
+        409,
+        _("This company has no price per ticket yet, so its invoice cannot be issued."),
+    ),
+    "invoice_already_paid": (409, _("This invoice is already marked as paid.")),
     "refund_exceeds_consumption": (
         409,
         _("A stay cannot be refunded more tickets than it used, less earlier refunds."),
