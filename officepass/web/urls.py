@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from officepass.web.views import account, checkin, pages, pwa, stay, trouble
+from officepass.web.views import account, billing, checkin, pages, pwa, stay, trouble
 
 
 class IdConverter:
@@ -37,6 +37,14 @@ urlpatterns = [
     path("trouble", trouble.trouble, name="trouble"),
     path("tickets", pages.tickets, name="tickets"),
     path("history", pages.history, name="history"),
+    path("plans/", billing.plans, name="plans"),
+    path("plans/buy", billing.plan_buy, name="plan_buy"),
+    path("pay/return/<id:intent_id>/", billing.pay_return, name="pay_return"),
+    path("pay/demo/<str:session_id>/", billing.demo_pay, name="pay_demo"),
+    path("billing", billing.billing, name="billing"),
+    path("billing/<str:action>", billing.billing_action, name="billing_action"),
+    path("billing/receipts/<id:payment_id>.pdf", billing.receipt_pdf, name="receipt"),
+    path("payments/webhooks/<str:provider>/", billing.webhook, name="payment_webhook"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="sw"),
     path("offline", pwa.offline, name="offline"),

@@ -33,3 +33,12 @@ def epoch_ms(value: datetime) -> int:
 def rendered_ms() -> int:
     """The server's clock as this page is drawn (the countdown measures the phone's drift)."""
     return epoch_ms(clock.now())
+
+
+@register.filter
+def yen(value: object) -> str:
+    """An integer yen amount as ¥13,750."""
+    try:
+        return f"¥{int(str(value)):,}"
+    except ValueError:
+        return ""
