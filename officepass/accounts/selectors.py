@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from officepass.accounts.models import Company, User
+from officepass.accounts.models import Company, Plan, User
+from officepass.core.errors import DomainError
 
 
 def members_search(query: str) -> QuerySet[User]:
@@ -19,3 +20,14 @@ def companies_visible(user: User) -> QuerySet[Company]:
 
 def company_employees(company_id: int) -> QuerySet[User]:
     return User.objects.filter(company_id=company_id).order_by("email")
+
+
+def plans_all() -> QuerySet[Plan]:
+    return Plan.objects.order_by("-active", "kind", "monthly_price_yen", "code")
+
+
+def plan_get(plan_id: int) -> Plan:
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise DomainError("not_found")
+    return plan

@@ -10,6 +10,7 @@ from officepass.console import views_locks as locks
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
+from officepass.console import views_sales as sales
 
 app_name = "console"
 
@@ -81,6 +82,17 @@ urlpatterns = [
         reports.report_office_hours_csv,
         name="report-office-hours-csv",
     ),
+    path("plans/", sales.plan_list, name="plans"),
+    path("plans/new/", sales.plan_new, name="plan-new"),
+    path("plans/<int:plan_id>/", sales.plan_edit, name="plan"),
+    path("payments/", sales.payment_list, name="payments"),
+    path("payments.csv", sales.payment_csv, name="payments-csv"),
+    path("payments/<int:payment_id>/", sales.payment_detail, name="payment"),
+    path("refunds/", sales.refund_list, name="refunds"),
+    path("refunds.csv", sales.refund_csv, name="refunds-csv"),
+    path("refunds/<int:refund_id>/retry/", sales.refund_retry, name="refund-retry"),
+    path("subscriptions/", sales.subscription_list, name="subscriptions"),
+    path("subscriptions.csv", sales.subscription_csv, name="subscriptions-csv"),
     path("audit/", people.audit_log, name="audit"),
     path("operators/", people.operator_list, name="operators"),
     path("operators/<int:operator_id>/rate/", people.operator_rate, name="operator-rate"),

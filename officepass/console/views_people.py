@@ -13,6 +13,7 @@ from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor,
 from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
 from officepass.offices import services as office_services
+from officepass.payments.selectors import member_payments, member_subscription
 from officepass.offices.selectors import operator_get, operators_with_office_count
 from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
@@ -66,6 +67,8 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "entries": member.ledger_entries.all()[:50],
         "plan_form": forms.PlanForm(initial={"plan": member.plan_id}),
         "grant_form": forms.GrantForm(),
+        "subscription": member_subscription(member),
+        "payments": member_payments(member)[:50],
     }
     return render(request, "console/member_detail.html", context)
 

@@ -5,7 +5,9 @@ from typing import Any
 
 import pytest
 
-from officepass.accounts.models import Company, User
+from officepass.accounts.models import Company, Plan, User
+from officepass.core import clock
+from officepass.payments.models import Payment, Refund
 from officepass.offices.models import Office, Operator, Space
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
@@ -31,6 +33,9 @@ class World:
     member: User
     other_staff: User
     other_admin: User
+    plan: Plan
+    payment: Payment
+    refund: Refund
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -42,6 +47,9 @@ class World:
             "member_id": self.employee.pk,
             "action": "grant",
             "operator_id": self.operator.pk,
+            "plan_id": self.plan.pk,
+            "payment_id": self.payment.pk,
+            "refund_id": self.refund.pk,
         }
 
 
@@ -66,6 +74,16 @@ def world(db) -> World:
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
     )
+    secretariat = _user("secretariat@example.com", is_staff=True)
+    sold = factories.plan("alpha-sold", monthly_price_yen=13750)
+    payment = Payment.objects.create(
+        member=employee, plan=sold, kind="first", status="paid", amount_yen=13750,
+        provider="demo", provider_reference="demo_in_alpha", occurred_at=clock.now(),
+    )
+    refund = Refund.objects.create(
+        payment=payment, amount_yen=100, reason="alpha goodwill", status="failed",
+        created_by=secretariat, created_at=clock.now(),
+    )
     return World(
         operator=operator,
         office=office,
@@ -74,7 +92,10 @@ def world(db) -> World:
         employee=employee,
         stay=stay,
         report=report,
-        secretariat=_user("secretariat@example.com", is_staff=True),
+        secretariat=secretariat,
+        plan=sold,
+        payment=payment,
+        refund=refund,
         staff=_user("alpha-staff@example.com", operator=operator),
         admin=_user("alpha-admin@example.com", company=company, is_company_admin=True),
         member=factories.member("plain-member@example.com"),

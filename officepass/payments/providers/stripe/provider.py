@@ -131,8 +131,8 @@ class StripeProvider(PaymentProvider):
             self.client.v1.invoice_payments.list, invoice=invoice_id, status="paid"
         )
         for row in payments.data:
-            payment = row["payment"]
-            if payment.get("type") == "payment_intent":
+            payment = row["payment"].to_dict()
+            if payment.get("type") == "payment_intent" and payment.get("payment_intent"):
                 return str(payment["payment_intent"])
         raise ProviderError(f"no paid payment intent for {invoice_id}", retryable=False)
 
