@@ -29,7 +29,7 @@ class Plan(models.Model):
     # The add-on pack sold at this plan's tier (0 tickets or no price: none on sale).
     addon_pack_tickets = models.PositiveIntegerField(default=5)
     addon_pack_price_yen = models.PositiveIntegerField(default=0)
-    # Which offices and seat types the plan covers; empty means all (SPEC: some offices or
+    # Which offices and seat types the plan covers; empty means all (docs/rules.md: some offices or
     # seat types may be limited to certain plans). Checked at check-in: `plan_not_covered`.
     offices = models.ManyToManyField("offices.Office", blank=True, related_name="+")
     seat_types = models.JSONField(default=list, blank=True)

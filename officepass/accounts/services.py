@@ -189,8 +189,10 @@ def member_payment_grace_set(*, member: User, until: Any) -> bool:
     anything changed. Inside the caller's transaction.
     """
     rows = User.objects.filter(pk=member.pk)
-    rows = rows.filter(payment_grace_ends_at__isnull=True) if until is not None else rows.filter(
-        payment_grace_ends_at__isnull=False
+    rows = (
+        rows.filter(payment_grace_ends_at__isnull=True)
+        if until is not None
+        else rows.filter(payment_grace_ends_at__isnull=False)
     )
     if not rows.update(payment_grace_ends_at=until):
         return False

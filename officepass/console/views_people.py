@@ -13,8 +13,8 @@ from officepass.console.access import COMPANY, OFFICE_ROLES, SECRETARIAT, actor,
 from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
 from officepass.offices import services as office_services
-from officepass.payments.selectors import member_payments, member_subscription
 from officepass.offices.selectors import operator_get, operators_with_office_count
+from officepass.payments.selectors import member_payments, member_subscription
 from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
 from officepass.support.models import TroubleReport

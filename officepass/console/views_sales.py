@@ -72,12 +72,35 @@ def payment_csv(request: HttpRequest) -> HttpResponse:
     rows, status = _payments(request)
     return csv_response(
         f"payments{'-' + status if status else ''}.csv",
-        ["id", "occurred_at", "member", "plan", "kind", "status", "amount_yen",
-         "tax_rate_percent", "provider", "provider_reference", "grant", "receipt"],
+        [
+            "id",
+            "occurred_at",
+            "member",
+            "plan",
+            "kind",
+            "status",
+            "amount_yen",
+            "tax_rate_percent",
+            "provider",
+            "provider_reference",
+            "grant",
+            "receipt",
+        ],
         (
-            [p.pk, p.occurred_at.isoformat(), p.member.email, p.plan.code, p.kind, p.status,
-             p.amount_yen, p.tax_rate_percent, p.provider, p.provider_reference, p.grant_id,
-             p.receipt_id]
+            [
+                p.pk,
+                p.occurred_at.isoformat(),
+                p.member.email,
+                p.plan.code,
+                p.kind,
+                p.status,
+                p.amount_yen,
+                p.tax_rate_percent,
+                p.provider,
+                p.provider_reference,
+                p.grant_id,
+                p.receipt_id,
+            ]
             for p in rows.iterator()
         ),
     )
@@ -132,13 +155,29 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 def subscription_csv(request: HttpRequest) -> HttpResponse:
     return csv_response(
         "subscriptions.csv",
-        ["id", "member", "plan", "next_plan", "status", "cancel_at_period_end",
-         "current_period_end", "provider", "provider_subscription_id"],
+        [
+            "id",
+            "member",
+            "plan",
+            "next_plan",
+            "status",
+            "cancel_at_period_end",
+            "current_period_end",
+            "provider",
+            "provider_subscription_id",
+        ],
         (
-            [s.pk, s.member.email, s.plan.code, s.next_plan.code if s.next_plan else "",
-             s.status, s.cancel_at_period_end,
-             s.current_period_end.isoformat() if s.current_period_end else "", s.provider,
-             s.provider_subscription_id]
+            [
+                s.pk,
+                s.member.email,
+                s.plan.code,
+                s.next_plan.code if s.next_plan else "",
+                s.status,
+                s.cancel_at_period_end,
+                s.current_period_end.isoformat() if s.current_period_end else "",
+                s.provider,
+                s.provider_subscription_id,
+            ]
             for s in selectors.subscriptions_all().iterator()
         ),
     )
@@ -154,11 +193,31 @@ def refund_list(request: HttpRequest) -> HttpResponse:
 def refund_csv(request: HttpRequest) -> HttpResponse:
     return csv_response(
         "refunds.csv",
-        ["id", "created_at", "payment", "member", "amount_yen", "reason", "status", "by",
-         "provider_reference", "return_invoice"],
+        [
+            "id",
+            "created_at",
+            "payment",
+            "member",
+            "amount_yen",
+            "reason",
+            "status",
+            "by",
+            "provider_reference",
+            "return_invoice",
+        ],
         (
-            [r.pk, r.created_at.isoformat(), r.payment_id, r.payment.member.email, r.amount_yen,
-             r.reason, r.status, r.created_by.email, r.provider_reference, r.return_invoice_id]
+            [
+                r.pk,
+                r.created_at.isoformat(),
+                r.payment_id,
+                r.payment.member.email,
+                r.amount_yen,
+                r.reason,
+                r.status,
+                r.created_by.email,
+                r.provider_reference,
+                r.return_invoice_id,
+            ]
             for r in selectors.refunds_all().iterator()
         ),
     )

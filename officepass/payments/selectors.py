@@ -66,11 +66,12 @@ def intent_paid(intent: CheckoutIntent) -> bool:
             status=Payment.Status.PAID,
             occurred_at__gte=intent.created_at,
         ).exists()
-    return CheckoutIntent.objects.filter(
-        pk=intent.pk, status=CheckoutIntent.Status.COMPLETED
-    ).exists() and Payment.objects.filter(
-        member_id=intent.member_id, kind=Payment.Kind.ADDON, occurred_at__gte=intent.created_at
-    ).exists()
+    return (
+        CheckoutIntent.objects.filter(pk=intent.pk, status=CheckoutIntent.Status.COMPLETED).exists()
+        and Payment.objects.filter(
+            member_id=intent.member_id, kind=Payment.Kind.ADDON, occurred_at__gte=intent.created_at
+        ).exists()
+    )
 
 
 # Console lists (the secretariat sees the whole network).
@@ -105,4 +106,4 @@ def refund_get(refund_id: int) -> Refund:
 
 
 def receipt_of(payment: Payment) -> Receipt:
-    return Receipt.objects.get(pk=payment.receipt_id)
+    return Receipt.objects.get(pk=int(payment.receipt_id or 0))

@@ -294,13 +294,13 @@ def _checkout_completed(provider: PaymentProvider, fact: CheckoutCompleted) -> N
             Subscription.objects.filter(pk=sub.pk).update(provider_customer_id=fact.customer_id)
         return
     if intent.kind == CheckoutIntent.Kind.ADDON:
-        sub = live_subscription(intent.member)
+        live = live_subscription(intent.member)
         plan = intent.plan
         reference = fact.payment_id or fact.session_id
         payment = _payment_create(
             provider,
             member=intent.member,
-            subscription=sub,
+            subscription=live,
             plan=plan,
             kind=Payment.Kind.ADDON,
             status=Payment.Status.PAID,
@@ -320,7 +320,7 @@ def _checkout_completed(provider: PaymentProvider, fact: CheckoutCompleted) -> N
             payment,
             grant=grant,
             line=SaleLine(
-                description_ja=f"追加チケット {plan.addon_pack_tickets}回分（{plan.name}）",
+                description_ja=f"追加チケット {plan.addon_pack_tickets}回分({plan.name})",
                 description_en=f"Add-on pack, {plan.addon_pack_tickets} tickets "
                 f"({plan.name_en or plan.name})",
                 amount_yen=payment.amount_yen,
@@ -397,9 +397,9 @@ def _invoice_paid(provider: PaymentProvider, fact: InvoicePaid) -> None:
     )
     member = User.objects.select_related("plan").get(pk=sub.member_id)
     plan = sub.plan
-    changing = not fact.first and sub.next_plan_id is not None
-    if changing:
-        plan = Plan.objects.get(pk=sub.next_plan_id)
+    changing = not fact.first and sub.next_plan is not None
+    if sub.next_plan is not None and changing:
+        plan = sub.next_plan
     payment = _payment_create(
         provider,
         member=member,
@@ -437,7 +437,7 @@ def _invoice_paid(provider: PaymentProvider, fact: InvoicePaid) -> None:
         payment,
         grant=grant,
         line=SaleLine(
-            description_ja=f"{plan.name} 月額（〜{local:%Y-%m-%d}）",
+            description_ja=f"{plan.name} 月額(〜{local:%Y-%m-%d})",
             description_en=f"{plan.name_en or plan.name}, monthly (to {local:%Y-%m-%d})",
             amount_yen=payment.amount_yen,
             tax_rate_percent=plan.tax_rate_percent,
@@ -649,7 +649,7 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
             .update(status=Refund.Status.SUCCEEDED, provider_reference=reference, error="")
         )
         if moved:
-            receipt = Receipt.objects.get(pk=payment.receipt_id)
+            receipt = Receipt.objects.get(pk=int(payment.receipt_id or 0))
             document = record_refund(
                 receipt=receipt,
                 amount_yen=refund.amount_yen,
@@ -671,7 +671,6 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
             )
     refund.refresh_from_db()
     return refund
-
 
 
 # --- the demo provider's side -----------------------------------------------------------------
@@ -713,7 +712,11 @@ def demo_checkout_pay(*, session_id: str) -> CheckoutIntent:
         )
         events.append(demo.event(f"demo_evt_{intent.pk}_invoice", "invoice.paid", paid, now))
     else:
-        session |= {"mode": "payment", "subscription": None, "payment_intent": f"demo_pi_{intent.pk}"}
+        session |= {
+            "mode": "payment",
+            "subscription": None,
+            "payment_intent": f"demo_pi_{intent.pk}",
+        }
     events.append(
         demo.event(f"demo_evt_{intent.pk}_checkout", "checkout.session.completed", session, now)
     )
@@ -736,8 +739,12 @@ def demo_renewals_due(*, limit: int = 200) -> int:
         end = sub.current_period_end
         assert end is not None
         if sub.cancel_at_period_end:
-            obj = {"id": sub.provider_subscription_id, "object": "subscription", "status": "canceled",
-                   "cancel_at_period_end": True}
+            obj = {
+                "id": sub.provider_subscription_id,
+                "object": "subscription",
+                "status": "canceled",
+                "cancel_at_period_end": True,
+            }
             event = demo.event(f"demo_evt_{sub.pk}_end", "customer.subscription.deleted", obj, now)
         else:
             plan = sub.next_plan or sub.plan

@@ -7,9 +7,9 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from officepass.accounts.models import User
 from officepass.core.errors import DomainError
 from officepass.offices import hours
-from officepass.accounts.models import User
 from officepass.offices.models import Office, Space
 
 

@@ -113,9 +113,12 @@ def paid_cycle_start(
     ticket_account_ensure(member=member)
     account = TicketAccount.objects.select_for_update().get(member_id=member.pk)
     locked = User.objects.select_for_update().get(pk=member.pk)
-    if locked.cycle_ends_at is not None and locked.cycle_ends_at >= cycle_ends_at:
-        if locked.cycle_paid_by_card:
-            return None
+    if (
+        locked.cycle_paid_by_card
+        and locked.cycle_ends_at is not None
+        and locked.cycle_ends_at >= cycle_ends_at
+    ):
+        return None
     now = clock.now()
     if account.balance > 0 and not account.postpaid:
         _move(
@@ -165,8 +168,14 @@ def paid_pack_grant(*, member: User, tickets: int, key: str, reason: str) -> Led
         key=key,
         at=clock.now(),
     )
-    audit(actor=None, action=AuditAction.TICKET_PURCHASE, target=entry, member=member.pk,
-          tickets=tickets, reason=reason)
+    audit(
+        actor=None,
+        action=AuditAction.TICKET_PURCHASE,
+        target=entry,
+        member=member.pk,
+        tickets=tickets,
+        reason=reason,
+    )
     return entry
 
 

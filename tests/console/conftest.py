@@ -7,8 +7,8 @@ import pytest
 
 from officepass.accounts.models import Company, Plan, User
 from officepass.core import clock
-from officepass.payments.models import Payment, Refund
 from officepass.offices.models import Office, Operator, Space
+from officepass.payments.models import Payment, Refund
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
 from officepass.support.models import TroubleReport
@@ -77,12 +77,22 @@ def world(db) -> World:
     secretariat = _user("secretariat@example.com", is_staff=True)
     sold = factories.plan("alpha-sold", monthly_price_yen=13750)
     payment = Payment.objects.create(
-        member=employee, plan=sold, kind="first", status="paid", amount_yen=13750,
-        provider="demo", provider_reference="demo_in_alpha", occurred_at=clock.now(),
+        member=employee,
+        plan=sold,
+        kind="first",
+        status="paid",
+        amount_yen=13750,
+        provider="demo",
+        provider_reference="demo_in_alpha",
+        occurred_at=clock.now(),
     )
     refund = Refund.objects.create(
-        payment=payment, amount_yen=100, reason="alpha goodwill", status="failed",
-        created_by=secretariat, created_at=clock.now(),
+        payment=payment,
+        amount_yen=100,
+        reason="alpha goodwill",
+        status="failed",
+        created_by=secretariat,
+        created_at=clock.now(),
     )
     return World(
         operator=operator,

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_demo_plans_accounts_and_a_paid_member() -> None:
     load_demo()
     load_demo()  # twice changes nothing
-    prices = {p.code: (p.tickets_per_cycle, p.monthly_price_yen, p.addon_pack_price_yen)
-              for p in Plan.objects.filter(kind="individual")}
+    prices = {
+        p.code: (p.tickets_per_cycle, p.monthly_price_yen, p.addon_pack_price_yen)
+        for p in Plan.objects.filter(kind="individual")
+    }
     assert prices == {
         "individual-10": (10, 13750, 8800),
         "individual-20": (20, 23100, 8800),
@@ -24,7 +26,7 @@ def test_demo_plans_accounts_and_a_paid_member() -> None:
     }
     admin = authenticate(email="corpadmin@example.com", password=data.PASSWORD)
     assert admin is not None and admin.is_company_admin
-    assert admin.company.code == data.COMPANY["code"]
+    assert admin.company is not None and admin.company.code == data.COMPANY["code"]
     for email in ("basic@example.com", "corp@example.com", "admin@example.com"):
         assert authenticate(email=email, password=data.PASSWORD) is not None
     paid = User.objects.get(email="paid@example.com")

@@ -47,12 +47,20 @@ def deliver_all(client: Client, fake: FakeStripe) -> list[Delivery]:
 @pytest.fixture
 def sold_plans() -> dict[str, object]:
     ten = factories.plan(
-        "individual-10", name="個人 10", name_en="Individual 10", tickets_per_cycle=10,
-        monthly_price_yen=13750, addon_pack_price_yen=8800,
+        "individual-10",
+        name="個人 10",
+        name_en="Individual 10",
+        tickets_per_cycle=10,
+        monthly_price_yen=13750,
+        addon_pack_price_yen=8800,
     )
     twenty = factories.plan(
-        "individual-20", name="個人 20", name_en="Individual 20", tickets_per_cycle=20,
-        monthly_price_yen=23100, addon_pack_price_yen=8800,
+        "individual-20",
+        name="個人 20",
+        name_en="Individual 20",
+        tickets_per_cycle=20,
+        monthly_price_yen=23100,
+        addon_pack_price_yen=8800,
     )
     return {"10": ten, "20": twenty}
 

@@ -216,8 +216,13 @@ class FakeStripe(FakeHttpServer):
         self.objects[invoice_id] = invoice
         if paid:
             pi = self.new_id("pi")
-            self.objects[pi] = {"id": pi, "object": "payment_intent", "amount": amount,
-                                "amount_refunded": 0, "status": "succeeded"}
+            self.objects[pi] = {
+                "id": pi,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_refunded": 0,
+                "status": "succeeded",
+            }
             pay_id = self.new_id("inpay")
             self.objects[pay_id] = {
                 "id": pay_id,
@@ -242,8 +247,11 @@ class FakeStripe(FakeHttpServer):
                 return session
             if not session["customer"]:
                 customer = self.new_id("cus")
-                self.objects[customer] = {"id": customer, "object": "customer",
-                                          "email": session["customer_email"]}
+                self.objects[customer] = {
+                    "id": customer,
+                    "object": "customer",
+                    "email": session["customer_email"],
+                }
                 session["customer"] = customer
             line = session["_line"]
             now = self.now()
@@ -296,9 +304,13 @@ class FakeStripe(FakeHttpServer):
                 ]
             else:
                 pi = self.new_id("pi")
-                self.objects[pi] = {"id": pi, "object": "payment_intent",
-                                    "amount": session["amount_total"], "amount_refunded": 0,
-                                    "status": "succeeded"}
+                self.objects[pi] = {
+                    "id": pi,
+                    "object": "payment_intent",
+                    "amount": session["amount_total"],
+                    "amount_refunded": 0,
+                    "status": "succeeded",
+                }
                 session["payment_intent"] = pi
             session.update(status="complete", payment_status="paid")
             events.insert(0, ("checkout.session.completed", self.public(session)))
@@ -356,8 +368,13 @@ class StripeHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str, kind: str = "invalid_request_error",
-               code: str | None = None) -> None:
+    def _error(
+        self,
+        status: int,
+        message: str,
+        kind: str = "invalid_request_error",
+        code: str | None = None,
+    ) -> None:
         self._send(status, {"error": {"type": kind, "message": message, "code": code}})
 
     def _refuse_if_down(self) -> bool:
@@ -380,12 +397,16 @@ class StripeHandler(BaseHTTPRequestHandler):
         self.fake.requests.append(("GET", url.path, query))
         if parts[:2] == ["v1", "invoice_payments"]:
             rows = [
-                o for o in self.fake.objects.values()
-                if o.get("object") == "invoice_payment" and o["invoice"] == query.get("invoice")
+                o
+                for o in self.fake.objects.values()
+                if o.get("object") == "invoice_payment"
+                and o["invoice"] == query.get("invoice")
                 and ("status" not in query or o["status"] == query["status"])
             ]
-            return self._send(200, {"object": "list", "data": rows, "has_more": False,
-                                    "url": "/v1/invoice_payments"})
+            return self._send(
+                200,
+                {"object": "list", "data": rows, "has_more": False, "url": "/v1/invoice_payments"},
+            )
         if len(parts) == 3 and parts[2] in self.fake.objects:
             return self._send(200, self.fake.public(self.fake.objects[parts[2]]))
         if len(parts) == 4 and parts[1] == "checkout" and parts[3] in self.fake.objects:
@@ -407,8 +428,9 @@ class StripeHandler(BaseHTTPRequestHandler):
         if url.path.startswith("/c/pay/"):
             session = self.fake.pay(url.path.rsplit("/", 1)[-1])
             self.send_response(303)
-            self.send_header("Location", session["success_url"].replace(
-                "{CHECKOUT_SESSION_ID}", session["id"]))
+            self.send_header(
+                "Location", session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+            )
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
@@ -432,23 +454,44 @@ class StripeHandler(BaseHTTPRequestHandler):
             return 200, fake.public(fake.checkout_session(params))
         if path == "/v1/billing_portal/sessions":
             portal = fake.new_id("bps")
-            return 200, {"id": portal, "object": "billing_portal.session",
-                         "customer": params["customer"], "return_url": params.get("return_url"),
-                         "url": f"{fake.base_url}/p/session/{portal}", "livemode": False}
+            return 200, {
+                "id": portal,
+                "object": "billing_portal.session",
+                "customer": params["customer"],
+                "return_url": params.get("return_url"),
+                "url": f"{fake.base_url}/p/session/{portal}",
+                "livemode": False,
+            }
         if path == "/v1/refunds":
             pi = fake.objects.get(params.get("payment_intent", ""))
             if pi is None:
-                return 400, {"error": {"type": "invalid_request_error", "code": "resource_missing",
-                                       "message": "No such payment_intent"}}
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "resource_missing",
+                        "message": "No such payment_intent",
+                    }
+                }
             amount = int(params.get("amount") or pi["amount"] - pi["amount_refunded"])
             if amount > pi["amount"] - pi["amount_refunded"]:
-                return 400, {"error": {"type": "invalid_request_error",
-                                       "code": "charge_already_refunded",
-                                       "message": "Refund amount is greater than unrefunded"}}
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_already_refunded",
+                        "message": "Refund amount is greater than unrefunded",
+                    }
+                }
             pi["amount_refunded"] += amount
             refund_id = fake.new_id("re")
-            refund = {"id": refund_id, "object": "refund", "amount": amount, "currency": "jpy",
-                      "payment_intent": pi["id"], "status": "succeeded", "created": fake.now()}
+            refund = {
+                "id": refund_id,
+                "object": "refund",
+                "amount": amount,
+                "currency": "jpy",
+                "payment_intent": pi["id"],
+                "status": "succeeded",
+                "created": fake.now(),
+            }
             fake.objects[refund_id] = refund
             return 200, refund
         if len(parts) == 3 and parts[1] == "subscriptions" and parts[2] in fake.objects:
@@ -459,16 +502,24 @@ class StripeHandler(BaseHTTPRequestHandler):
                 item = sub["items"]["data"][0]
                 if change.get("id") == item["id"] and "price_data" in change:
                     data = change["price_data"]
-                    item["price"] = {**item["price"], "id": fake.new_id("price"),
-                                     "product": data["product"],
-                                     "unit_amount": int(data["unit_amount"])}
+                    item["price"] = {
+                        **item["price"],
+                        "id": fake.new_id("price"),
+                        "product": data["product"],
+                        "unit_amount": int(data["unit_amount"]),
+                    }
             if "metadata" in params:
                 sub["metadata"] = {**sub["metadata"], **params["metadata"]}
             answer = fake.public(sub)
             fake.emit("customer.subscription.updated", answer)
             return 200, answer
-        return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
-                               "message": f"Unrecognized request URL (POST: {path})"}}
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "message": f"Unrecognized request URL (POST: {path})",
+            }
+        }
 
     def _hosted_page(self, session_id: str) -> None:
         session = self.fake.objects.get(session_id)
@@ -494,4 +545,6 @@ def start_fake_stripe(api_key: str, webhook_secret: str) -> FakeStripe:
 
 def utc(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
+
+
 FakeStripe.handler = StripeHandler

@@ -1,4 +1,4 @@
-"""A plan may cover only some offices or seat types (SPEC): check-in says `plan_not_covered`;
+"""A plan may cover only some offices or seat types: check-in says `plan_not_covered`;
 after a failed renewal's grace period check-in says `payment_required`."""
 
 from datetime import timedelta
