@@ -115,7 +115,8 @@ def test_failed_renewal_grace_then_payment_required_then_restored(
     grace_end = newcomer.payment_grace_ends_at
     assert grace_end is not None and grace_end - clock.now() <= timedelta(days=3)
     # In the grace period check-ins go on; a stay running when it ends is not cut short.
-    stay = stay_check_in(member=newcomer, code=factories.code_for(space), minutes=120)
+    with time_machine.travel(grace_end - timedelta(minutes=30), tick=False):
+        stay = stay_check_in(member=newcomer, code=factories.code_for(space), minutes=120)
     with time_machine.travel(grace_end + timedelta(minutes=1), tick=False):
         stay.refresh_from_db()
         assert stay.is_running(clock.now())
