@@ -7,6 +7,7 @@ from django.urls import path
 from officepass.accounts.forms import ThrottledAuthenticationForm
 from officepass.console import views_display as displays
 from officepass.console import views_locks as locks
+from officepass.console import views_money as money
 from officepass.console import views_offices as offices
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
@@ -57,6 +58,25 @@ urlpatterns = [
         "companies/<int:company_id>/stays.csv",
         reports.report_company_stays_csv,
         name="company-stays-csv",
+    ),
+    path("companies/<int:company_id>/rate/", money.company_rate, name="company-rate"),
+    path("money/invoices/", money.invoice_list, name="money-invoices"),
+    path("money/invoices.csv", money.invoice_list_csv, name="money-invoices-csv"),
+    path("money/invoices/<int:invoice_id>.pdf", money.invoice_pdf, name="money-invoice-pdf"),
+    path(
+        "money/invoices/<int:invoice_id>/paid/",
+        money.invoice_mark_paid,
+        name="money-invoice-paid",
+    ),
+    path("money/receipts/", money.receipt_list, name="money-receipts"),
+    path("money/receipts.csv", money.receipt_list_csv, name="money-receipts-csv"),
+    path("money/receipts/<int:receipt_id>.pdf", money.receipt_pdf, name="money-receipt-pdf"),
+    path("money/refunds/", money.refund_list, name="money-refunds"),
+    path("money/refunds.csv", money.refund_list_csv, name="money-refunds-csv"),
+    path(
+        "money/refunds/<int:return_invoice_id>.pdf",
+        money.return_invoice_pdf,
+        name="money-return-invoice-pdf",
     ),
     path("reports/", reports.report_month, name="reports"),
     path("reports/offices.csv", reports.report_offices_csv, name="reports-offices-csv"),

@@ -90,5 +90,7 @@ PLANS = [
     },
 ]
 
+# Price per ticket of the demo company's postpaid use, tax included (its monthly invoice).
+COMPANY_YEN_PER_TICKET = 2200
 COMPANY = {"name": "Demo Trading K.K.", "code": "1234567890123456"}
 PASSWORD = "demo-pass-2026"  # noqa: S105 (the documented demo password)

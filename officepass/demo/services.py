@@ -8,6 +8,8 @@ from django.db import transaction
 from officepass.accounts.models import Company, Plan, User
 from officepass.core import clock
 from officepass.demo import data
+from officepass.invoices.models import CompanyTicketRate
+from officepass.invoices.services import company_rate_set
 from officepass.offices import hours
 from officepass.offices.models import Office, Operator, Space
 from officepass.offices.rules_catalogue import DEFAULT_ALLOWED, DEFAULT_FORBIDDEN
@@ -114,6 +116,14 @@ def load_demo() -> dict[str, int]:
         code=data.COMPANY["code"],
         defaults={"name": data.COMPANY["name"], "plan": plans["corporate"]},
     )
+    if not CompanyTicketRate.objects.filter(company=company).exists():
+        # The corporate price per ticket its monthly invoice uses (tax included).
+        company_rate_set(
+            company=company,
+            yen_per_ticket=data.COMPANY_YEN_PER_TICKET,
+            effective_from=datetime(2020, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+            actor=None,
+        )
     basic = plans["individual-10"]
     _member("basic@example.com", basic, tickets=10, name="Basic Member")
     _member("lowbalance@example.com", basic, tickets=1, name="Low Balance")

@@ -2,14 +2,13 @@
 charges, refunds) and by the worker (company invoices); each runs in the caller's transaction
 (its own atomic block), does no network I/O, and writes an audit row."""
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from officepass.accounts.models import Company, User
 from officepass.core import clock
@@ -32,8 +31,6 @@ from officepass.invoices.tax import as_json, rate_totals
 from officepass.offices.models import Office
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,7 @@ def record_charge(
             rate_totals=as_json(totals),
             payer=payer,
             company=company,
-            recipient_name=payer.name or payer.email,
+            recipient_name=company.name if company else (payer.name or payer.email),
             provider=provider,
             provider_reference=provider_reference,
             occurred_at=occurred_at,
@@ -449,16 +446,28 @@ def _person(member: User) -> str:
 
 def company_invoices_issue(*, month_start: datetime) -> list[CompanyInvoice]:
     """Every postpaid company's invoice for that month (idempotent; a company without a
-    price per ticket is skipped with a warning, and issued once its rate is set)."""
+    price per ticket in force at the month's start waits until one is set)."""
     start = clock.month_start(month_start)
+    end = clock.next_month_start(start)
+    # Cheap enough for every worker round: only companies with use that month, a price in
+    # force and no invoice yet; the rest cost one query, and no lock is taken for them.
+    companies = (
+        Company.objects.filter(plan__postpaid=True)
+        .exclude(invoices__period_start=start)
+        .filter(
+            Exists(
+                Stay.objects.filter(
+                    member__company=OuterRef("pk"), started_at__gte=start, started_at__lt=end
+                )
+            ),
+            Exists(
+                CompanyTicketRate.objects.filter(company=OuterRef("pk"), effective_from__lte=start)
+            ),
+        )
+    )
     issued = []
-    companies = Company.objects.filter(plan__postpaid=True).exclude(invoices__period_start=start)
     for company in companies.order_by("pk"):
-        try:
-            invoice = company_invoice_issue(company=company, month_start=month_start)
-        except DomainError as error:
-            log.warning("company %s: invoice not issued: %s", company.pk, error.code)
-            continue
+        invoice = company_invoice_issue(company=company, month_start=start)
         if invoice is not None:
             issued.append(invoice)
     return issued

@@ -4,7 +4,6 @@ from django.db.models import QuerySet
 
 from officepass.accounts.models import Plan, User
 from officepass.core.errors import DomainError
-from officepass.invoices.models import Receipt
 from officepass.payments.models import CheckoutIntent, Payment, Refund, Subscription, WebhookEvent
 from officepass.payments.services import live_subscription
 
@@ -28,15 +27,6 @@ def member_subscription(member: User) -> Subscription | None:
 
 def member_payments(member: User) -> QuerySet[Payment]:
     return Payment.objects.filter(member=member).select_related("plan").order_by("-occurred_at")
-
-
-def own_paid_payment(member: User, payment_id: int) -> Payment:
-    payment = Payment.objects.filter(
-        pk=payment_id, member=member, status=Payment.Status.PAID, receipt_id__isnull=False
-    ).first()
-    if payment is None:
-        raise DomainError("not_found")
-    return payment
 
 
 def own_intent(member: User, intent_id: int) -> CheckoutIntent:
@@ -104,6 +94,3 @@ def refund_get(refund_id: int) -> Refund:
         raise DomainError("not_found")
     return refund
 
-
-def receipt_of(payment: Payment) -> Receipt:
-    return Receipt.objects.get(pk=int(payment.receipt_id or 0))

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from officepass.web.views import account, billing, checkin, pages, pwa, stay, trouble
+from officepass.web.views import account, billing, checkin, pages, pwa, receipts, stay, trouble
 
 
 class IdConverter:
@@ -43,8 +43,14 @@ urlpatterns = [
     path("pay/demo/<str:session_id>/", billing.demo_pay, name="pay_demo"),
     path("billing", billing.billing, name="billing"),
     path("billing/<str:action>", billing.billing_action, name="billing_action"),
-    path("billing/receipts/<id:payment_id>.pdf", billing.receipt_pdf, name="receipt"),
     path("payments/webhooks/<str:provider>/", billing.webhook, name="payment_webhook"),
+    path("receipts", receipts.receipts, name="receipts"),
+    path("receipts/<id:receipt_id>.pdf", receipts.receipt_pdf, name="receipt_pdf"),
+    path(
+        "return-invoices/<id:return_invoice_id>.pdf",
+        receipts.return_invoice_pdf,
+        name="return_invoice_pdf",
+    ),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="sw"),
     path("offline", pwa.offline, name="offline"),

@@ -1,12 +1,21 @@
 """Two tenants side by side: operator/company ALPHA (the owner) and BRAVO (the outsider)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from officepass.accounts.models import Company, Plan, User
 from officepass.core import clock
+from officepass.invoices.models import CompanyInvoice, Receipt, ReturnInvoice
+from officepass.invoices.services import (
+    SaleLine,
+    company_invoice_issue,
+    company_rate_set,
+    record_charge,
+    record_refund,
+)
 from officepass.offices.models import Office, Operator, Space
 from officepass.payments.models import Payment, Refund
 from officepass.stays.models import Stay
@@ -36,6 +45,9 @@ class World:
     plan: Plan
     payment: Payment
     refund: Refund
+    invoice: CompanyInvoice
+    receipt: Receipt
+    return_invoice: ReturnInvoice
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -50,6 +62,9 @@ class World:
             "plan_id": self.plan.pk,
             "payment_id": self.payment.pk,
             "refund_id": self.refund.pk,
+            "invoice_id": self.invoice.pk,
+            "receipt_id": self.receipt.pk,
+            "return_invoice_id": self.return_invoice.pk,
         }
 
 
@@ -94,6 +109,7 @@ def world(db) -> World:
         created_by=secretariat,
         created_at=clock.now(),
     )
+    invoice, receipt, return_invoice = _money(company, employee)
     return World(
         operator=operator,
         office=office,
@@ -111,4 +127,34 @@ def world(db) -> World:
         member=factories.member("plain-member@example.com"),
         other_staff=_user("bravo-staff@example.com", operator=bravo),
         other_admin=_user("bravo-admin@example.com", company=other, is_company_admin=True),
+        invoice=invoice,
+        receipt=receipt,
+        return_invoice=return_invoice,
     )
+
+
+def _money(company: Company, employee: User) -> tuple[CompanyInvoice, Receipt, ReturnInvoice]:
+    """ALPHA's documents: this month's company invoice, a card receipt and its refund."""
+    now = clock.now()
+    company_rate_set(
+        company=company, yen_per_ticket=1100, effective_from=now - timedelta(days=400), actor=None
+    )
+    invoice = company_invoice_issue(company=company, month_start=now)
+    assert invoice is not None
+    receipt = record_charge(
+        payer=employee,
+        provider="fake",
+        provider_reference="ch_alpha",
+        occurred_at=now,
+        lines=[SaleLine("追加5回パック", "Add-on pack of 5", 8800, 10)],
+    )
+    return_invoice = record_refund(
+        receipt=receipt,
+        amount_yen=8800,
+        reason="ALPHA-COMPANY refund",
+        provider="fake",
+        provider_reference="re_alpha",
+        occurred_at=now,
+        actor=None,
+    )
+    return invoice, receipt, return_invoice

@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from officepass.core.models import AuditEntry
+from officepass.invoices.models import CompanyInvoicePayment, CompanyTicketRate, MoneyEntry
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
 from tests.console.conftest import MARKERS, World
@@ -40,6 +41,17 @@ def console_urls(world: World) -> list[tuple[str, str, tuple[str, ...], bool]]:
 def test_it_finds_every_console_page(world):
     names = {name for name, *_ in console_urls(world)}
     assert {"offices", "reports", "space-poster", "stay-refund", "audit", "company-csv"} <= names
+    assert {
+        "money-invoices",
+        "money-invoices-csv",
+        "money-invoice-pdf",
+        "money-invoice-paid",
+        "money-receipts-csv",
+        "money-receipt-pdf",
+        "money-refunds",
+        "money-return-invoice-pdf",
+        "company-rate",
+    } <= names
     assert len(names) >= 30
 
 
@@ -62,6 +74,7 @@ def test_it_refuses_every_console_url_to_a_member(client, world):
 def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, outsider):
     client.force_login(getattr(world, outsider))
     audit_rows, ledger_rows = AuditEntry.objects.count(), LedgerEntry.objects.count()
+    money_rows = MoneyEntry.objects.count(), CompanyTicketRate.objects.count()
     body = {"reason": "x", "tickets": 1, "status": "resolved", "cap": 3, "plan": 1}
     for name, url, _, names_an_object in console_urls(world):
         for response in (client.get(url), client.post(url, body)):
@@ -75,6 +88,8 @@ def test_it_hides_the_other_tenants_pages_exports_and_actions(client, world, out
                 assert response.status_code in (403, 404, 405), (name, response.status_code)
     assert AuditEntry.objects.count() == audit_rows
     assert LedgerEntry.objects.count() == ledger_rows
+    assert (MoneyEntry.objects.count(), CompanyTicketRate.objects.count()) == money_rows
+    assert not CompanyInvoicePayment.objects.exists()
     world.space.refresh_from_db()
     world.stay.refresh_from_db()
     world.report.refresh_from_db()

@@ -11,6 +11,9 @@ def test_each_app_registers_its_reconcile_checks_with_core():
         "ledger",
         "postpaid",
         "lock_commands",
+        "money_ledger",
+        "money_documents",
+        "money_numbering",
     }
 
 
@@ -24,6 +27,7 @@ def test_each_app_registers_its_worker_tasks_with_core():
         "pruned",
         "cycles",
         "login_failures_pruned",
+        "company_invoices",
     }
 
 

@@ -60,7 +60,8 @@ def test_buy_plan_use_it_and_an_addon_pack(fake_stripe, sold_plans, newcomer) ->
     assert addon.amount_yen == 8800 and addon.grant.tickets == 5
     assert addon.provider_payment_id.startswith("pi_")
     # The receipt, from the member's billing page.
-    pdf = client.get(f"/billing/receipts/{first.pk}.pdf")
+    assert f"/receipts/{first.receipt_id}.pdf" in client.get("/billing").content.decode()
+    pdf = client.get(f"/receipts/{first.receipt_id}.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = subprocess.run(
         ["/usr/bin/pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True

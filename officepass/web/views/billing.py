@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from officepass.accounts.access import request_user
 from officepass.core.errors import DomainError
-from officepass.invoices.pdf import render_receipt_pdf
 from officepass.payments import selectors, services
 from officepass.payments.models import CheckoutIntent
 from officepass.payments.providers.base import InvalidEvent
@@ -134,20 +133,6 @@ def billing_action(request: HttpRequest, action: str) -> HttpResponse:
     except ValueError:
         return billing(request, error=DomainError("invalid_input"))
     return redirect("web:billing")
-
-
-@login_required
-def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """The receipt of one of the member's payments, downloadable again at any time."""
-    member = request_user(request)
-    try:
-        payment = selectors.own_paid_payment(member, payment_id)
-    except DomainError as exc:
-        return render(request, "web/error.html", {"error": exc}, status=exc.status)
-    receipt = selectors.receipt_of(payment)
-    response = HttpResponse(render_receipt_pdf(receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.pk}.pdf"'
-    return response
 
 
 @csrf_exempt
