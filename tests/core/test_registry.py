@@ -14,6 +14,7 @@ def test_each_app_registers_its_reconcile_checks_with_core():
         "money_ledger",
         "money_documents",
         "money_numbering",
+        "payments",
     }
 
 
@@ -28,6 +29,8 @@ def test_each_app_registers_its_worker_tasks_with_core():
         "cycles",
         "login_failures_pruned",
         "company_invoices",
+        "payment_webhooks",
+        "payment_demo_renewals",
     }
 
 
