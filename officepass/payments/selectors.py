@@ -93,4 +93,3 @@ def refund_get(refund_id: int) -> Refund:
     if refund is None:
         raise DomainError("not_found")
     return refund
-
