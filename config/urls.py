@@ -6,6 +6,7 @@ from officepass.api.v1 import api
 from officepass.console.views_display import door_display, door_display_svg
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
+from officepass.web.views.account import email_change, signin_redirect
 from officepass.web.views.checkin import checkin_landing
 from officepass.web.views.media import uploaded_image
 
@@ -19,6 +20,10 @@ urlpatterns = [
     # A door tablet's own link: shows the rotating code only, no staff session.
     path("display/<str:token>/", door_display, name="door-display"),
     path("display/<str:token>/code.svg", door_display_svg, name="door-display-svg"),
+    # Sign-in is ours (lockout, throttling): allauth's login page sends there.
+    path("accounts/login/", signin_redirect, name="account_login"),
+    path("accounts/email/", email_change, name="account_email"),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("console/", include("officepass.console.urls")),
     path("media/<path:path>", uploaded_image, name="media"),

@@ -132,6 +132,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # After a failed renewal: from this instant check-ins are refused (`payment_required`)
     # until a payment comes; empty while paid up. A running stay is never cut short.
     payment_grace_ends_at = models.DateTimeField(null=True, blank=True)
+    # Set at sign-up until the link in the verification mail is opened: no sign-in before.
+    email_unverified = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
@@ -94,7 +95,31 @@ def user_authenticate(*, email: str, password: str, ip: str | None = None) -> Us
     # The account's own slate (this attempt too) is wiped by a right password; the address's
     # other failures stay.
     LoginFailure.objects.filter(email=email).delete()
+    if not email_verified(user):
+        raise DomainError("email_not_verified")
     return user
+
+
+def email_verified(user: User) -> bool:
+    """A member who signed up signs in once the link in the mail was opened (or a password
+    reset by mail proved the address); accounts made by the secretariat or the demo are."""
+    return not user.email_unverified
+
+
+def member_email_verified_set(*, user: User, verified: bool) -> None:
+    """Whether the member has proved their e-mail address (sign-up sets False, the link in
+    the verification mail or a password reset by mail sets True), audited."""
+    if user.email_unverified == (not verified):
+        return
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(email_unverified=not verified)
+        user.email_unverified = not verified
+        audit(
+            actor=user,
+            action=AuditAction.MEMBER_EMAIL_VERIFIED if verified else AuditAction.MEMBER_SIGNUP,
+            target=user,
+            email=user.email,
+        )
 
 
 def token_create_for_login(
@@ -245,3 +270,16 @@ def plan_save(*, actor: User | None, plan: Plan, offices: Any = None) -> Plan:
             offices=sorted(plan.offices.values_list("pk", flat=True)),
         )
     return plan
+
+
+def member_email_address_sync(*, user: User) -> None:
+    """Before allauth's e-mail page: a member whose address is proved (all accounts made
+    before sign-up existed, and verified sign-ups) has it as a verified, primary address, so
+    a change replaces it only once the new one is verified."""
+    if user.email_unverified or not user.email:
+        return
+    if EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        return
+    with transaction.atomic():
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).delete()
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

@@ -16,6 +16,10 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "invalid_credentials": (401, _("The e-mail address or password is wrong.")),
     "not_authenticated": (401, _("Please sign in.")),
     "invalid_signature": (401, _("The request's signature is missing, stale or wrong.")),
+    "email_not_verified": (
+        403,
+        _("Please confirm your e-mail address first: open the link in the mail we sent you."),
+    ),
     "permission_denied": (403, _("You are not allowed to do this.")),
     "csrf_failed": (
         403,

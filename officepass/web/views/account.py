@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from officepass.accounts.models import User
 from officepass.accounts.services import (
+    member_email_address_sync,
     member_language_set,
     user_authenticate,
     user_signed_in,
@@ -34,6 +36,12 @@ def remember_language(response: HttpResponse, language: str) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME, language, max_age=YEAR, samesite="Lax", httponly=False
     )
     return response
+
+
+def signin_redirect(request: HttpRequest) -> HttpResponse:
+    """allauth's login URL: our sign-in page (lockout and throttling), `next` kept."""
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(reverse("web:signin") + (f"?{query}" if query else ""))
 
 
 def signin(request: HttpRequest) -> HttpResponse:
@@ -85,3 +93,12 @@ def language(request: HttpRequest) -> HttpResponse:
     if isinstance(user, User):
         member_language_set(member=user, language=chosen)
     return remember_language(HttpResponseRedirect(safe_next(request)), chosen)
+
+
+def email_change(request: HttpRequest) -> HttpResponse:
+    """allauth's e-mail page, after making sure the member's proved address is on record."""
+    from allauth.account.views import email as allauth_email
+
+    if isinstance(request.user, User):
+        member_email_address_sync(user=request.user)
+    return allauth_email(request)
