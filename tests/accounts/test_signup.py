@@ -16,7 +16,7 @@ PASSWORD = "a-long-pass-phrase-2026"
 
 
 def _link(message: mail.EmailMessage) -> str:
-    found = re.search(r"http://testserver(/accounts/[^\s]+)", message.body)
+    found = re.search(r"http://testserver(/accounts/[^\s]+)", str(message.body))
     assert found, message.body
     return found.group(1)
 
