@@ -283,3 +283,39 @@ def member_email_address_sync(*, user: User) -> None:
     with transaction.atomic():
         EmailAddress.objects.filter(user=user, email__iexact=user.email).delete()
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def company_join(*, member: User, code: str) -> Company:
+    """A member joins their company with its 16-digit code (the company's plan follows, set by
+    the caller through tickets.member_plan_change). Unknown code: `invalid_company_code`."""
+    code = (code or "").strip().replace(" ", "").replace("-", "")
+    company = Company.objects.select_related("plan").filter(code=code).first()
+    if company is None or len(code) != 16:
+        raise DomainError("invalid_company_code")
+    if member.company_id == company.pk:
+        return company
+    if member.company_id is not None:
+        raise DomainError("invalid_input", field="company")
+    with transaction.atomic():
+        User.objects.filter(pk=member.pk).update(company=company)
+        member.company = company
+        audit(actor=member, action=AuditAction.COMPANY_JOIN, target=member, company=company.pk)
+    return company
+
+
+def company_employee_remove(*, actor: User, member: User) -> User:
+    """The company admin (or the secretariat) removes an employee: company and plan go, so
+    check-ins and extensions stop (`no_plan`); a running stay is not cut short, it ends at
+    its deadline with its door still opening to leave."""
+    if member.company_id is None:
+        raise DomainError("not_found")
+    if member.pk == actor.pk:
+        raise DomainError("invalid_input", field="member")
+    with transaction.atomic():
+        old = member.company_id
+        User.objects.filter(pk=member.pk).update(
+            company=None, plan=None, is_company_admin=False, monthly_ticket_cap=None
+        )
+        member.company, member.plan, member.is_company_admin = None, None, False
+        audit(actor=actor, action=AuditAction.COMPANY_EMPLOYEE_REMOVE, target=member, company=old)
+    return member

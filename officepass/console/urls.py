@@ -50,6 +50,7 @@ urlpatterns = [
     path("members/", people.member_list, name="members"),
     path("members/<int:member_id>/", people.member_detail, name="member"),
     path("members/<int:member_id>/cap/", people.member_cap, name="member-cap"),
+    path("members/<int:member_id>/remove/", people.member_remove, name="member-remove"),
     path("members/<int:member_id>/<str:action>/", people.member_action, name="member-action"),
     path("companies/", people.company_list, name="companies"),
     path("companies/<int:company_id>/", reports.report_company, name="company-report"),

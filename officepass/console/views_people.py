@@ -135,6 +135,23 @@ def member_cap(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect("console:company-report", company_id=member.company_id)
 
 
+@console_view(SECRETARIAT, COMPANY)
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A corporate admin (or the secretariat) removes an employee from the company: access
+    stops; a running stay ends at its deadline (never cut short)."""
+    member = access.access_member(user=actor(request), member_id=member_id)
+    if request.method != "POST" or not member.company_id:
+        return HttpResponseNotAllowed(["POST"])
+    company_id = member.company_id
+    try:
+        account_services.company_employee_remove(actor=actor(request), member=member)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("console:company-report", company_id=company_id)
+
+
 @console_view(SECRETARIAT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log with the vocabulary's labels (core/actions.py)."""

@@ -25,6 +25,11 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         403,
         _("This request did not come from an officepass page. Reload the page and try again."),
     ),
+    "no_plan": (
+        403,
+        _("You have no plan. Choose a plan, or join your company with its code, to check in."),
+    ),
+    "invalid_company_code": (404, _("No company has this code. Check the 16 digits.")),
     "payment_required": (
         402,
         _("Your last monthly payment did not go through. Update your card to check in again."),

@@ -69,7 +69,7 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
         raise DomainError("payment_required")
     plan = member.plan
     if plan is None:
-        return
+        raise DomainError("no_plan")
     if plan.seat_types and space.seat_type not in plan.seat_types:
         raise DomainError("plan_not_covered", seat_type=space.seat_type)
     offices = plan.offices.all()

@@ -241,6 +241,8 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     now = clock.now()
     stay = access_own_stay(member=member, stay_id=stay_id)
     _require_running(stay, now)
+    if member.plan_id is None:
+        raise DomainError("no_plan")  # removed from their company: the stay ends at its deadline
     member_cycle_roll(member=member)  # pay from the new cycle, never with expired tickets
     if now < stay.extension_opens_at:
         raise DomainError(

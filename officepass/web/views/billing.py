@@ -10,11 +10,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from officepass.accounts.access import request_user
+from officepass.accounts.services import company_join as company_join_service
 from officepass.core.errors import DomainError
 from officepass.payments import selectors, services
 from officepass.payments.models import CheckoutIntent
 from officepass.payments.providers.base import InvalidEvent
 from officepass.payments.providers.registry import provider_for
+from officepass.tickets.services import member_plan_change
 from officepass.web import presenters
 from officepass.web.views.account import safe_next
 
@@ -149,3 +151,23 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     except InvalidEvent:
         return HttpResponse("invalid signature", status=400, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def company_join(request: HttpRequest) -> HttpResponse:
+    """An employee joins their company with its 16-digit code; the company's plan follows."""
+    member = request_user(request)
+    error = None
+    if request.method == "POST":
+        try:
+            if selectors.member_subscription(member) is not None:
+                raise DomainError("already_subscribed")
+            company = company_join_service(member=member, code=request.POST.get("code", ""))
+            if member.plan_id != company.plan_id:
+                member_plan_change(actor=member, member=member, plan=company.plan)
+        except DomainError as exc:
+            error = exc
+        else:
+            return redirect(safe_next(request, reverse("web:home")))
+    context = {"error": error, "member": member, "next": safe_next(request, "")}
+    return render(request, "web/company_join.html", context, status=error.status if error else 200)
