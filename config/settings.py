@@ -311,6 +311,10 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
 # How old a webhook's Stripe-Signature timestamp may be (seconds).
 STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
 PAYMENTS_PROVIDER_TIMEOUT = float(env_str("PAYMENTS_PROVIDER_TIMEOUT", "10"))
+# Origins of the provider's hosted card page and card portal (CSP form-action allows them).
+PAYMENT_PAGE_ORIGINS = env_list(
+    "PAYMENT_PAGE_ORIGINS", "https://checkout.stripe.com,https://billing.stripe.com"
+)
 # After a failed renewal, check-ins go on for this many days, then `payment_required`.
 PAYMENTS_GRACE_DAYS = env_int("PAYMENTS_GRACE_DAYS", 7)
 
