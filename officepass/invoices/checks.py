@@ -61,7 +61,7 @@ def ledger_breaches() -> list[str]:
 
 def document_breaches() -> list[str]:
     """Every document's printed figures recompute from its ledger entries."""
-    problems = []
+    problems = company_line_breaches()
     for kind, model in DOCUMENTS.items():
         sign = -1 if model is ReturnInvoice else 1
         lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -83,6 +83,20 @@ def document_breaches() -> list[str]:
                     f"{doc.rate_totals} but the ledger gives {expected}"
                 )
     return problems
+
+
+def company_line_breaches() -> list[str]:
+    """Every month line of a company invoice is its tickets × the invoice's frozen price
+    (adjustment lines, negative, are priced as the month they adjust)."""
+    lines = MoneyEntry.objects.filter(kind=MoneyEntry.Kind.INVOICE_LINE, tickets__gt=0).values_list(
+        "id", "amount_yen", "tickets", "company_invoice__number", "company_invoice__yen_per_ticket"
+    )
+    return [
+        f"company_invoice {number}: line {line_id} is {amount} yen for {tickets} tickets "
+        f"at {price} yen"
+        for line_id, amount, tickets, number, price in lines.iterator()
+        if price is None or amount != (tickets or 0) * price
+    ]
 
 
 def numbering_breaches() -> list[str]:

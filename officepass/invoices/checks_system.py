@@ -18,7 +18,7 @@ def issuer_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
             Error(
                 f"INVOICE_ISSUER_REGISTRATION_NUMBER "
                 f"{settings.INVOICE_ISSUER_REGISTRATION_NUMBER!r}: {problem}",
-                hint="Set the qualified-invoice registration number, e.g. T1234567890123, "
+                hint="Set the qualified-invoice registration number, e.g. T7000012050002, "
                 "in the environment.",
                 id="invoices.E001",
             )

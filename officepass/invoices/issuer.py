@@ -28,7 +28,7 @@ def registration_number_problem(value: str) -> str | None:
     """Why `value` is not a valid registration number, or None when it is."""
     match = NUMBER_RE.match(value or "")
     if not match:
-        return "must be 'T' followed by 13 digits, e.g. T1234567890123"
+        return "must be 'T' followed by 13 digits, e.g. T7000012050002"
     if int(match.group(1)) != check_digit(match.group(2)):
         return f"check digit should be {check_digit(match.group(2))} (NTA corporate-number rule)"
     return None

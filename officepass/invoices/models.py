@@ -161,6 +161,10 @@ class CompanyInvoice(IssuedDocument):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     tickets = models.IntegerField(default=0)
+    # The month's price per ticket (tax included) and its rate, frozen; empty when the
+    # invoice carries only adjustments of earlier months.
+    yen_per_ticket = models.PositiveIntegerField(null=True, blank=True)
+    tax_rate_percent = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]

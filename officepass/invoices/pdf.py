@@ -155,6 +155,11 @@ def render_company_invoice_pdf(invoice: CompanyInvoice) -> bytes:
     page.line(f"請求先 Bill to: {invoice.recipient_name} 御中", size=12, gap=7)
     page.line(f"ご利用期間 Period: {_date(invoice.period_start)} – {_last_day(invoice)}")
     page.line(f"ご利用チケット Tickets used: {invoice.tickets}")
+    if invoice.yen_per_ticket:
+        page.line(
+            f"単価 Price per ticket: {yen(invoice.yen_per_ticket)}"
+            f" (税込 tax incl., {invoice.tax_rate_percent}%)"
+        )
     page.space()
     _lines(
         page,

@@ -2,13 +2,14 @@
 charges, refunds) and by the worker (company invoices); each runs in the caller's transaction
 (its own atomic block), does no network I/O, and writes an audit row."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 
 from officepass.accounts.models import Company, User
 from officepass.core import clock
@@ -31,6 +32,8 @@ from officepass.invoices.tax import as_json, rate_totals
 from officepass.offices.models import Office
 from officepass.stays.models import Stay
 from officepass.tickets.models import LedgerEntry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -372,11 +375,64 @@ def company_month_usage(company: Company, start: datetime, end: datetime) -> lis
     return rows
 
 
+def company_late_refunds(
+    company: Company, before: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Ticket refunds written after an invoice of their stay's month was issued: they go on
+    the company's next invoice as adjustments (invoices are frozen), priced as that month was.
+
+    Those are the refunds of stays started before `before`, in a month the company was
+    invoiced for, written since the company's latest invoice (earlier ones were on it)."""
+    last = CompanyInvoice.objects.filter(company=company).order_by("-issued_at").first()
+    if last is None:
+        return []
+    periods = list(
+        CompanyInvoice.objects.filter(
+            company=company, period_start__lt=before, yen_per_ticket__isnull=False
+        ).values_list("period_start", "period_end", "yen_per_ticket", "tax_rate_percent")
+    )
+    refunds = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.REFUND,
+        stay__member__company=company,
+        stay__started_at__lt=before,
+        effective_at__gte=last.issued_at,
+        effective_at__lt=until,
+    ).values_list("stay__member_id", "stay__office_id", "stay__started_at", "tickets")
+    grouped: dict[tuple[int, int, datetime, int, int], int] = {}
+    for member_id, office_id, started_at, tickets in refunds:
+        for period_start, period_end, price, tax_rate in periods:
+            if period_start <= started_at < period_end and price and tax_rate is not None:
+                key = (member_id, office_id, period_start, price, tax_rate)
+                grouped[key] = grouped.get(key, 0) + tickets
+    members = {u.pk: u for u in User.objects.filter(pk__in={k[0] for k in grouped})}
+    offices = {o.pk: o for o in Office.objects.filter(pk__in={k[1] for k in grouped})}
+    return [
+        {
+            "member": members[member_id],
+            "office": offices[office_id],
+            "tickets": -tickets,
+            "yen_per_ticket": price,
+            "tax_rate_percent": tax_rate,
+            "adjusts": period_start.astimezone(clock.network_zone()).strftime("%Y-%m"),
+        }
+        for (member_id, office_id, period_start, price, tax_rate), tickets in sorted(
+            grouped.items(), key=lambda kv: (kv[0][2], members[kv[0][0]].email, kv[0][1])
+        )
+    ]
+
+
+def _month_stays(start: datetime, end: datetime, *, company: Any) -> Any:
+    return Stay.objects.filter(member__company=company, started_at__gte=start, started_at__lt=end)
+
+
 def company_invoice_issue(
     *, company: Company, month_start: datetime, actor: User | None = None
 ) -> CompanyInvoice | None:
     """Issue the company's invoice for the network month starting at `month_start` (once:
-    a repeat returns the first). None when the month has no postpaid use to bill."""
+    a repeat returns the first). Lines: the month's use per employee and office at the price
+    in force at the month's start, then adjustments for ticket refunds of earlier invoiced
+    months written since the last invoice. None when there is nothing to bill, or while a
+    stay of the month is still running (an extension would add tickets after the invoice)."""
     start = clock.month_start(month_start)
     end = clock.next_month_start(start)
     with transaction.atomic():
@@ -384,16 +440,29 @@ def company_invoice_issue(
         existing = CompanyInvoice.objects.filter(company=company, period_start=start).first()
         if existing:
             return existing
+        if _month_stays(start, end, company=company).filter(status=Stay.Status.ACTIVE).exists():
+            return None  # a stay of the month may still extend: wait until it is over
+        now = clock.now()
         usage = company_month_usage(company, start, end)
-        if not usage:
-            return None
         rate = company_rate_at(company, start)
-        if rate is None:
+        if usage and rate is None:
             raise DomainError("company_rate_missing", company=company.pk)
-        lines = [(row["tickets"] * rate.yen_per_ticket, rate.tax_rate_percent) for row in usage]
+        rows = [
+            {
+                **row,
+                "yen_per_ticket": rate.yen_per_ticket,
+                "tax_rate_percent": rate.tax_rate_percent,
+                "adjusts": None,
+            }
+            for row in usage
+            if rate is not None
+        ]
+        rows += company_late_refunds(company, start, now)
+        if not rows:
+            return None
+        lines = [(row["tickets"] * row["yen_per_ticket"], row["tax_rate_percent"]) for row in rows]
         totals = rate_totals(lines)
         who = issuer()
-        now = clock.now()
         invoice = CompanyInvoice.objects.create(
             number=_next_number(DocumentKind.COMPANY_INVOICE),
             issued_at=now,
@@ -407,7 +476,9 @@ def company_invoice_issue(
             recipient_name=company.name,
             period_start=start,
             period_end=end,
-            tickets=sum(row["tickets"] for row in usage),
+            tickets=sum(row["tickets"] for row in rows),
+            yen_per_ticket=rate.yen_per_ticket if rate else None,
+            tax_rate_percent=rate.tax_rate_percent if rate else None,
         )
         MoneyEntry.objects.bulk_create(
             [
@@ -415,8 +486,8 @@ def company_invoice_issue(
                     kind=MoneyEntry.Kind.INVOICE_LINE,
                     amount_yen=amount,
                     tax_rate_percent=tax_rate,
-                    description_ja=f"{row['office'].name} ご利用 {_person(row['member'])}",
-                    description_en=f"Use at {row['office'].name} by {_person(row['member'])}",
+                    description_ja=_line_ja(row),
+                    description_en=_line_en(row),
                     payer=row["member"],
                     company=company,
                     office=row["office"],
@@ -426,7 +497,7 @@ def company_invoice_issue(
                     created_at=now,
                     created_by=actor,
                 )
-                for row, (amount, tax_rate) in zip(usage, lines, strict=True)
+                for row, (amount, tax_rate) in zip(rows, lines, strict=True)
             ]
         )
         audit(
@@ -435,9 +506,19 @@ def company_invoice_issue(
             target=invoice,
             number=invoice.code,
             total_yen=invoice.total_yen,
-            month=start.strftime("%Y-%m"),
+            month=start.astimezone(clock.network_zone()).strftime("%Y-%m"),
         )
     return invoice
+
+
+def _line_ja(row: dict[str, Any]) -> str:
+    text = f"{row['office'].name} ご利用 {_person(row['member'])}"
+    return f"調整: {row['adjusts']}分の返金 {text}" if row["adjusts"] else text
+
+
+def _line_en(row: dict[str, Any]) -> str:
+    text = f"Use at {row['office'].name} by {_person(row['member'])}"
+    return f"Adjustment: refund for {row['adjusts']}, {text}" if row["adjusts"] else text
 
 
 def _person(member: User) -> str:
@@ -451,23 +532,40 @@ def company_invoices_issue(*, month_start: datetime) -> list[CompanyInvoice]:
     end = clock.next_month_start(start)
     # Cheap enough for every worker round: only companies with use that month, a price in
     # force and no invoice yet; the rest cost one query, and no lock is taken for them.
+    last_issued = Subquery(
+        CompanyInvoice.objects.filter(company=OuterRef("pk"))
+        .order_by("-issued_at")
+        .values("issued_at")[:1]
+    )
+    used = Exists(_month_stays(start, end, company=OuterRef("pk")))
+    running = Exists(
+        _month_stays(start, end, company=OuterRef("pk")).filter(status=Stay.Status.ACTIVE)
+    )
+    priced = Exists(
+        CompanyTicketRate.objects.filter(company=OuterRef("pk"), effective_from__lte=start)
+    )
+    late_refunds = Exists(
+        LedgerEntry.objects.filter(
+            kind=LedgerEntry.Kind.REFUND,
+            stay__member__company=OuterRef("pk"),
+            stay__started_at__lt=start,
+            effective_at__gte=OuterRef("last_issued"),
+        )
+    )
     companies = (
         Company.objects.filter(plan__postpaid=True)
         .exclude(invoices__period_start=start)
-        .filter(
-            Exists(
-                Stay.objects.filter(
-                    member__company=OuterRef("pk"), started_at__gte=start, started_at__lt=end
-                )
-            ),
-            Exists(
-                CompanyTicketRate.objects.filter(company=OuterRef("pk"), effective_from__lte=start)
-            ),
-        )
+        .annotate(last_issued=last_issued)
+        .filter((used & priced) | late_refunds)
+        .exclude(running)  # invoiced once the month's last stay is over (no more extensions)
     )
     issued = []
     for company in companies.order_by("pk"):
-        invoice = company_invoice_issue(company=company, month_start=start)
+        try:
+            invoice = company_invoice_issue(company=company, month_start=start)
+        except DomainError as error:  # use but no price: waits until the secretariat sets one
+            log.warning("company %s: invoice not issued: %s", company.pk, error.code)
+            continue
         if invoice is not None:
             issued.append(invoice)
     return issued

@@ -1,10 +1,12 @@
 """Two tenants side by side: operator/company ALPHA (the owner) and BRAVO (the outsider)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from officepass.accounts.models import Company, Plan, User
 from officepass.core import clock
@@ -19,7 +21,7 @@ from officepass.invoices.services import (
 from officepass.offices.models import Office, Operator, Space
 from officepass.payments.models import Payment, Refund
 from officepass.stays.models import Stay
-from officepass.stays.services import stay_check_in
+from officepass.stays.services import stay_check_in, stay_checkout
 from officepass.support.models import TroubleReport
 from officepass.support.services import trouble_report_create
 from tests import factories
@@ -85,6 +87,7 @@ def world(db) -> World:
     employee = factories.corporate_member("alpha-employee@example.com")
     User.objects.filter(pk=employee.pk).update(company=company)
     employee.refresh_from_db()
+    invoice, receipt, return_invoice = _money(company, employee, space)
     stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
@@ -109,7 +112,6 @@ def world(db) -> World:
         created_by=secretariat,
         created_at=clock.now(),
     )
-    invoice, receipt, return_invoice = _money(company, employee)
     return World(
         operator=operator,
         office=office,
@@ -133,14 +135,21 @@ def world(db) -> World:
     )
 
 
-def _money(company: Company, employee: User) -> tuple[CompanyInvoice, Receipt, ReturnInvoice]:
-    """ALPHA's documents: this month's company invoice, a card receipt and its refund."""
-    now = clock.now()
-    company_rate_set(
-        company=company, yen_per_ticket=1100, effective_from=now - timedelta(days=400), actor=None
-    )
-    invoice = company_invoice_issue(company=company, month_start=now)
+def _money(
+    company: Company, employee: User, space: Space
+) -> tuple[CompanyInvoice, Receipt, ReturnInvoice]:
+    """ALPHA's documents: the invoice of a stay in June 2025 (a fixed past month, issued by
+    then), a card receipt and its refund."""
+    june = datetime(2025, 6, 10, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    month = june.replace(day=1, hour=0)
+    company_rate_set(company=company, yen_per_ticket=1100, effective_from=month, actor=None)
+    with time_machine.travel(june, tick=False):
+        stay = stay_check_in(member=employee, code=factories.code_for(space), minutes=120)
+        stay_checkout(member=employee, stay_id=stay.pk, unlock=False)
+    with time_machine.travel(june + timedelta(days=21), tick=False):
+        invoice = company_invoice_issue(company=company, month_start=month)
     assert invoice is not None
+    now = clock.now()
     receipt = record_charge(
         payer=employee,
         provider="fake",

@@ -158,3 +158,72 @@ def test_members_download_their_own_receipts_forever_and_no_one_elses(client, wo
     assert client.get(mine).status_code == 404
     assert client.get(refund).status_code == 404
     assert world.receipt.code not in client.get("/receipts").content.decode()
+
+
+def test_a_ticket_refund_after_the_invoice_is_an_adjustment_on_the_next_one(
+    client, october_invoice, world
+):
+    october = Stay.objects.filter(
+        member=world.employee, started_at__gte=MONTH.start, started_at__lt=MONTH.end
+    ).last()
+    with time_machine.travel(at(5, 12, month=11), tick=False):
+        ticket_refund_for_stay(actor=world.staff, stay=october, tickets=1, reason="late")
+    with time_machine.travel(at(1, 0, 5, month=12), tick=False):
+        assert tasks.company_invoices_issue_due() == 1
+    november = CompanyInvoice.objects.get(company=world.company, period_start=MONTH.end)
+    adjustment = MoneyEntry.objects.get(company_invoice=november, tickets__lt=0)
+    assert (adjustment.tickets, adjustment.amount_yen) == (-1, -RATE)
+    assert "2026-10" in adjustment.description_ja and "2026-10" in adjustment.description_en
+    # Over both invoices, the company pays for exactly what both months' reports now say.
+    client.force_login(world.admin)
+    reported = 0
+    for month in ("2026-10", "2026-11"):
+        url = f"/console/companies/{world.company.pk}/usage.csv?month={month}"
+        reported += sum(int(r["tickets"]) for r in read_csv(client.get(url)))
+    assert october_invoice.tickets + november.tickets == reported
+    assert october_invoice.total_yen + november.total_yen == reported * RATE
+    assert document_breaches() == [] and numbering_breaches() == []
+    text = pdf_text(render_company_invoice_pdf(november))
+    assert f"¥{-RATE:,}" in text and f"¥{november.total_yen:,}" in text
+
+
+def test_the_money_pages_speak_japanese_and_english(client, world):
+    client.force_login(world.employee)
+    assert "領収書" in client.get("/receipts", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    english_reader = world.other_staff.__class__.objects.create_user(
+        "en-desk@example.com", "x", is_staff=True, language="en"
+    )
+    client.force_login(world.secretariat)
+    for url, japanese, english in (
+        ("/console/money/invoices/", "法人向け請求書", "Company invoices"),
+        ("/console/money/receipts/", "領収書", "Receipts"),
+        ("/console/money/refunds/", "返金", "Refunds"),
+        (f"/console/companies/{world.company.pk}/rate/", "チケット単価", "Price per ticket"),
+    ):
+        client.force_login(world.secretariat)  # language: ja
+        assert japanese in client.get(url).content.decode(), url
+        client.force_login(english_reader)
+        assert english in client.get(url).content.decode(), url
+
+
+def test_the_month_is_invoiced_once_its_last_stay_is_over(world):
+    from officepass.accounts.models import User
+    from officepass.stays.services import stay_check_in, stay_checkout
+    from tests import factories
+
+    late = factories.corporate_member("late@example.com")
+    User.objects.filter(pk=late.pk).update(company=world.company)
+    late.refresh_from_db()
+    company_rate_set(
+        company=world.company, yen_per_ticket=RATE, effective_from=MONTH.start, actor=None
+    )
+    with time_machine.travel(at(31, 23), tick=False) as clock:
+        stay = stay_check_in(member=late, code=factories.code_for(world.space), minutes=240)
+        clock.move_to(at(1, 0, 5, month=11))
+        assert tasks.company_invoices_issue_due() == 0  # still inside: it may extend
+        clock.move_to(at(1, 2, 30, month=11))
+        stay_checkout(member=late, stay_id=stay.pk, unlock=False)
+        assert tasks.company_invoices_issue_due() == 1
+    invoice = CompanyInvoice.objects.get(company=world.company, period_start=MONTH.start)
+    assert invoice.tickets == stay.tickets_consumed == 2
+    assert invoice.total_yen == 2 * RATE

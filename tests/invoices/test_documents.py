@@ -185,3 +185,55 @@ def test_reconcile_finds_a_tampered_figure_and_a_gap_in_the_numbers():
     assert any("1251" in p for p in document_breaches())
     assert any("highest number is 2" in p for p in numbering_breaches())
     assert receipt.pk
+
+
+def test_an_empty_issuer_name_stops_start_up(settings):
+    settings.INVOICE_ISSUER_NAME_EN = " "
+    with pytest.raises(SystemCheckError, match=r"invoices\.E002"):
+        call_command("check")
+
+
+@pytest.mark.django_db
+def test_reconcile_finds_a_company_line_not_priced_at_the_invoice_price():
+    from officepass.accounts.models import Company
+    from officepass.invoices.checks import company_line_breaches
+    from officepass.invoices.models import CompanyInvoice
+
+    company = Company.objects.create(
+        name="K.K.", code="1111222233334444", plan=factories.corporate_plan()
+    )
+    employee = factories.corporate_member()
+    invoice = CompanyInvoice.objects.create(
+        number=1,
+        issued_at=AT,
+        issuer_name_ja="x",
+        issuer_name_en="x",
+        issuer_registration_number="T7000012050002",
+        total_yen=3000,
+        tax_yen=272,
+        rate_totals={"10": {"total_yen": 3000, "tax_yen": 272}},
+        company=company,
+        recipient_name="K.K.",
+        period_start=AT,
+        period_end=AT,
+        tickets=2,
+        yen_per_ticket=1000,
+        tax_rate_percent=10,
+    )
+    MoneyEntry.objects.create(
+        kind="invoice_line",
+        amount_yen=3000,
+        tax_rate_percent=10,
+        description_ja="x",
+        description_en="x",
+        payer=employee,
+        company=company,
+        tickets=2,
+        company_invoice=invoice,
+        occurred_at=AT,
+        created_at=AT,
+    )
+    assert company_line_breaches() == [
+        "company_invoice 1: line "
+        f"{MoneyEntry.objects.get().pk} is 3000 yen for 2 tickets at 1000 yen"
+    ]

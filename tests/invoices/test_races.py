@@ -93,7 +93,7 @@ def test_several_workers_issue_a_companys_month_once():
     from officepass.core import clock
     from officepass.invoices.models import CompanyInvoice
     from officepass.invoices.services import company_invoices_issue, company_rate_set
-    from officepass.stays.services import stay_check_in
+    from officepass.stays.services import stay_check_in, stay_checkout
 
     company = Company.objects.create(
         name="Race K.K.", code="1111222233334444", plan=factories.corporate_plan()
@@ -101,7 +101,8 @@ def test_several_workers_issue_a_companys_month_once():
     employee = factories.corporate_member()
     User.objects.filter(pk=employee.pk).update(company=company)
     employee.refresh_from_db()
-    stay_check_in(member=employee, code=factories.code_for(factories.space()), minutes=120)
+    stay = stay_check_in(member=employee, code=factories.code_for(factories.space()), minutes=120)
+    stay_checkout(member=employee, stay_id=stay.pk, unlock=False)  # the month's use is over
     month = clock.month_start(clock.now())
     company_rate_set(company=company, yen_per_ticket=1500, effective_from=month, actor=None)
 
@@ -135,3 +136,47 @@ def test_control_without_the_numbering_lock_concurrent_receipts_collide(monkeypa
     payer = factories.member()
     outcomes = run_together([partial(_charge, payer.pk, f"ch_{i}") for i in range(THREADS)])
     assert sum(isinstance(o, Exception) for o in outcomes) == THREADS - 1, outcomes
+
+
+def _charged() -> Receipt:
+    from officepass.invoices.models import DocumentCounter
+
+    DocumentCounter.objects.get_or_create(kind="return_invoice")  # what the lock would create
+    return record_charge(
+        payer=factories.member(),
+        provider="fake",
+        provider_reference="ch_1",
+        occurred_at=AT,
+        lines=[PLAN],
+    )
+
+
+def test_the_refund_guard_alone_holds_without_the_numbering_lock(monkeypatch):
+    from officepass.invoices import services
+
+    receipt = _charged()
+    monkeypatch.setattr(services, "_lock_counter", lambda kind: None)
+    outcomes = run_together([partial(_refund, receipt.pk, f"re_{i}") for i in range(THREADS)])
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1, 2]
+    assert ledger_breaches() == []
+
+
+def test_control_without_the_refund_guard_a_charge_is_refunded_beyond_itself(monkeypatch):
+    """The bug the guarded UPDATE prevents: every refund checks a ledger nobody has written
+    to yet. All twelve pass, ¥60,000 goes back on a ¥13,750 charge, and reconcile says so."""
+    import threading
+
+    from officepass.invoices import services
+
+    receipt = _charged()
+    all_checked = threading.Barrier(THREADS, timeout=30)
+
+    def unguarded_claim(receipt: Receipt, amount_yen: int) -> bool:
+        all_checked.wait()
+        return True
+
+    monkeypatch.setattr(services, "_lock_counter", lambda kind: None)
+    monkeypatch.setattr(services, "_claim_refund", unguarded_claim)
+    outcomes = run_together([partial(_refund, receipt.pk, f"re_{i}") for i in range(THREADS)])
+    assert sum(isinstance(o, int) for o in outcomes) > 2
+    assert any("refunded" in problem for problem in ledger_breaches())
