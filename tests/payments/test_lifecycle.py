@@ -27,6 +27,7 @@ def subscribe(client: Client, fake, member, plan, next_path: str = "") -> Subscr
     back = pay_on_hosted_page(response["Location"])
     deliver_all(client, fake)
     assert back.endswith(f"/pay/return/{CheckoutIntent.objects.get().pk}/")
+    member.refresh_from_db()
     return Subscription.objects.get(member=member)
 
 
