@@ -77,6 +77,46 @@ class Company(models.Model):
         return self.name
 
 
+class CompanyApplication(models.Model):
+    """A company asking for a corporate account; the secretariat screens it. Approval creates
+    the company (with its 16-digit code) and makes the applicant its admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for screening")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    applicant = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="company_applications"
+    )
+    company_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=40, blank=True)
+    employees = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="approved", company__isnull=False)
+                | ~models.Q(status="approved"),
+                name="approved_application_has_company",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.status})"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from officepass.accounts.models import Company, Plan, User
+from officepass.accounts.models import Company, CompanyApplication, Plan, User
 from officepass.core.errors import DomainError
 
 
@@ -31,3 +31,20 @@ def plan_get(plan_id: int) -> Plan:
     if plan is None:
         raise DomainError("not_found")
     return plan
+
+
+def company_applications() -> QuerySet[CompanyApplication]:
+    return CompanyApplication.objects.select_related("applicant", "company").order_by(
+        "status", "-created_at"
+    )
+
+
+def company_application_get(application_id: int) -> CompanyApplication:
+    application = company_applications().filter(pk=application_id).first()
+    if application is None:
+        raise DomainError("not_found")
+    return application
+
+
+def corporate_plans() -> QuerySet[Plan]:
+    return Plan.objects.filter(kind=Plan.Kind.CORPORATE).order_by("code")

@@ -11,7 +11,14 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
 
-from officepass.accounts.models import ApiToken, Company, LoginFailure, Plan, User
+from officepass.accounts.models import (
+    ApiToken,
+    Company,
+    CompanyApplication,
+    LoginFailure,
+    Plan,
+    User,
+)
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
@@ -319,3 +326,76 @@ def company_employee_remove(*, actor: User, member: User) -> User:
         member.company, member.plan, member.is_company_admin = None, None, False
         audit(actor=actor, action=AuditAction.COMPANY_EMPLOYEE_REMOVE, target=member, company=old)
     return member
+
+
+def company_application_submit(
+    *, applicant: User, company_name: str, contact_name: str, phone: str, employees: int
+) -> CompanyApplication:
+    """A company applies for a corporate account (screened by the secretariat)."""
+    if not company_name.strip() or not contact_name.strip() or employees < 1:
+        raise DomainError("invalid_input", field="company_name")
+    if applicant.company_id is not None:
+        raise DomainError("invalid_input", field="company")
+    with transaction.atomic():
+        application = CompanyApplication.objects.create(
+            applicant=applicant,
+            company_name=company_name.strip(),
+            contact_name=contact_name.strip(),
+            phone=phone.strip(),
+            employees=employees,
+            created_at=clock.now(),
+        )
+        audit(
+            actor=applicant,
+            action=AuditAction.COMPANY_APPLY,
+            target=application,
+            company_name=application.company_name,
+        )
+    return application
+
+
+def _new_company_code() -> str:
+    while True:
+        code = "".join(secrets.choice("0123456789") for _ in range(16))
+        if code[0] != "0" and not Company.objects.filter(code=code).exists():
+            return code
+
+
+def company_application_decide(
+    *, actor: User, application: CompanyApplication, approve: bool, plan: Plan | None, note: str
+) -> CompanyApplication:
+    """The secretariat approves (the company is created with a new 16-digit code and the
+    applicant becomes its admin, reaching /console/companies/<id>/) or rejects, once."""
+    if not actor.is_staff:
+        raise DomainError("permission_denied")
+    if approve and (plan is None or plan.kind != Plan.Kind.CORPORATE):
+        raise DomainError("invalid_input", field="plan")
+    with transaction.atomic():
+        locked = CompanyApplication.objects.select_for_update().get(pk=application.pk)
+        if locked.status != CompanyApplication.Status.PENDING:
+            raise DomainError("invalid_input", field="status")
+        company = None
+        if approve and plan is not None:
+            company = Company.objects.create(
+                name=locked.company_name, code=_new_company_code(), plan=plan
+            )
+            updated = User.objects.filter(pk=locked.applicant_id, company__isnull=True).update(
+                company=company, is_company_admin=True
+            )
+            if not updated:
+                raise DomainError("invalid_input", field="applicant")
+        locked.status = (
+            CompanyApplication.Status.APPROVED if approve else CompanyApplication.Status.REJECTED
+        )
+        locked.company, locked.decided_by, locked.decided_at = company, actor, clock.now()
+        locked.note = note.strip()[:300]
+        locked.save()
+        audit(
+            actor=actor,
+            action=AuditAction.COMPANY_APPLICATION_DECIDE,
+            target=locked,
+            approved=approve,
+            company=company.pk if company else None,
+            note=locked.note,
+        )
+    return locked

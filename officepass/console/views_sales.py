@@ -1,5 +1,6 @@
 """Console pages for selling the pass (secretariat): the plan catalogue, payments (and the
-failed ones), subscriptions, money refunds with reason; CSV export of each."""
+failed ones), subscriptions, money refunds with reason, corporate applications to screen;
+CSV export of each."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -8,8 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from officepass.accounts.selectors import plan_get, plans_all
-from officepass.accounts.services import plan_save
+from officepass.accounts.selectors import (
+    company_application_get,
+    company_applications,
+    corporate_plans,
+    plan_get,
+    plans_all,
+)
+from officepass.accounts.services import company_application_decide, plan_save
 from officepass.console import forms
 from officepass.console.access import SECRETARIAT, actor, console_view
 from officepass.console.csvexport import csv_response
@@ -221,3 +228,71 @@ def refund_csv(request: HttpRequest) -> HttpResponse:
             for r in selectors.refunds_all().iterator()
         ),
     )
+
+
+@console_view(SECRETARIAT)
+def application_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(company_applications(), 50).get_page(request.GET.get("page"))
+    return render(request, "console/application_list.html", {"page": page})
+
+
+@console_view(SECRETARIAT)
+def application_csv(request: HttpRequest) -> HttpResponse:
+    return csv_response(
+        "company-applications.csv",
+        [
+            "id",
+            "created_at",
+            "company_name",
+            "contact_name",
+            "applicant",
+            "phone",
+            "employees",
+            "status",
+            "company_code",
+            "decided_by",
+            "note",
+        ],
+        (
+            [
+                a.pk,
+                a.created_at.isoformat(),
+                a.company_name,
+                a.contact_name,
+                a.applicant.email,
+                a.phone,
+                a.employees,
+                a.status,
+                a.company.code if a.company else "",
+                a.decided_by.email if a.decided_by else "",
+                a.note,
+            ]
+            for a in company_applications().select_related("decided_by").iterator()
+        ),
+    )
+
+
+@console_view(SECRETARIAT)
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = company_application_get(application_id)
+    error = None
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        plan = corporate_plans().filter(pk=request.POST.get("plan") or 0).first()
+        try:
+            if decision not in ("approve", "reject"):
+                raise DomainError("invalid_input", field="decision")
+            company_application_decide(
+                actor=actor(request),
+                application=application,
+                approve=decision == "approve",
+                plan=plan,
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("console:application", application_id=application.pk)
+    context = {"application": application, "plans": corporate_plans(), "error": error}
+    return render(request, "console/application_detail.html", context)

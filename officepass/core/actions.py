@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     MEMBER_PLAN_CHANGE = "member.plan_change", _("Plan changed")
     MEMBER_CYCLE_ROLLED = "member.cycle_rolled", _("Monthly cycle rolled")
     COMPANY_CREATE = "company.create", _("Company created")
+    COMPANY_APPLY = "company.apply", _("Corporate account applied for")
+    COMPANY_APPLICATION_DECIDE = "company.application_decide", _("Corporate application decided")
     COMPANY_JOIN = "company.join", _("Joined a company with its code")
     COMPANY_EMPLOYEE_REMOVE = "company.employee_remove", _("Employee removed from the company")
     MEMBER_SIGNUP = "member.signup", _("Signed up (e-mail to verify)")

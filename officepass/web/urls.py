@@ -39,6 +39,7 @@ urlpatterns = [
     path("history", pages.history, name="history"),
     path("plans/", billing.plans, name="plans"),
     path("company/join", billing.company_join, name="company_join"),
+    path("company/apply", billing.company_apply, name="company_apply"),
     path("plans/buy", billing.plan_buy, name="plan_buy"),
     path("pay/return/<id:intent_id>/", billing.pay_return, name="pay_return"),
     path("pay/demo/<str:session_id>/", billing.demo_pay, name="pay_demo"),

@@ -1,6 +1,7 @@
 """Employees join with the company's 16-digit code; the company admin sees and removes them
 (a running stay ends at its deadline, never cut short; then access stops)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,3 +71,38 @@ def test_an_admin_cannot_remove_another_companys_employee(company) -> None:
     assert console.post(f"/console/members/{employee.pk}/remove/").status_code == 404
     employee.refresh_from_db()
     assert employee.company == company
+
+
+def test_a_company_applies_is_screened_and_its_admin_gets_the_console() -> None:
+    corporate = factories.corporate_plan()
+    applicant = User.objects.create_user("boss@example.com", factories.PASSWORD)
+    client = Client()
+    client.force_login(applicant)
+    sent = client.post(
+        "/company/apply",
+        {"company_name": "Kaisha K.K.", "contact_name": "Boss", "phone": "", "employees": "12"},
+    )
+    assert "data-sent" in sent.content.decode()
+    staff = User.objects.create_user("sec@example.com", factories.PASSWORD, is_staff=True)
+    console = Client()
+    console.force_login(staff)
+    listing = console.get("/console/applications/").content.decode()
+    assert "Kaisha K.K." in listing
+    from officepass.accounts.models import CompanyApplication
+
+    application = CompanyApplication.objects.get()
+    url = f"/console/applications/{application.pk}/"
+    answer = console.post(url, {"decision": "approve", "plan": corporate.pk, "note": "ok"})
+    assert answer.status_code == 302
+    application.refresh_from_db()
+    applicant.refresh_from_db()
+    assert application.status == "approved" and application.company is not None
+    assert re.fullmatch(r"[1-9][0-9]{15}", application.company.code)
+    assert applicant.company == application.company and applicant.is_company_admin
+    # Decided once: a second decision is refused.
+    again = console.post(url, {"decision": "reject", "plan": corporate.pk})
+    assert again.status_code == 200 and 'data-code="invalid_input"' in again.content.decode()
+    # The admin's page, where employees and usage are.
+    client.force_login(applicant)
+    company_page = client.get(f"/console/companies/{application.company.pk}/")
+    assert company_page.status_code == 200

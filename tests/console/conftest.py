@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from officepass.accounts.models import Company, Plan, User
+from officepass.accounts.models import Company, CompanyApplication, Plan, User
 from officepass.core import clock
 from officepass.invoices.models import CompanyInvoice, Receipt, ReturnInvoice
 from officepass.invoices.services import (
@@ -47,6 +47,7 @@ class World:
     plan: Plan
     payment: Payment
     refund: Refund
+    application: CompanyApplication
     invoice: CompanyInvoice
     receipt: Receipt
     return_invoice: ReturnInvoice
@@ -64,6 +65,7 @@ class World:
             "plan_id": self.plan.pk,
             "payment_id": self.payment.pk,
             "refund_id": self.refund.pk,
+            "application_id": self.application.pk,
             "invoice_id": self.invoice.pk,
             "receipt_id": self.receipt.pk,
             "return_invoice_id": self.return_invoice.pk,
@@ -124,6 +126,12 @@ def world(db) -> World:
         plan=sold,
         payment=payment,
         refund=refund,
+        application=CompanyApplication.objects.create(
+            applicant=employee,
+            company_name="ALPHA-COMPANY applies",
+            contact_name="x",
+            created_at=clock.now(),
+        ),
         staff=_user("alpha-staff@example.com", operator=operator),
         admin=_user("alpha-admin@example.com", company=company, is_company_admin=True),
         member=factories.member("plain-member@example.com"),

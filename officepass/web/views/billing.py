@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from officepass.accounts.access import request_user
+from officepass.accounts.services import company_application_submit
 from officepass.accounts.services import company_join as company_join_service
 from officepass.core.errors import DomainError
 from officepass.payments import selectors, services
@@ -171,3 +172,26 @@ def company_join(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, reverse("web:home")))
     context = {"error": error, "member": member, "next": safe_next(request, "")}
     return render(request, "web/company_join.html", context, status=error.status if error else 200)
+
+
+@login_required
+def company_apply(request: HttpRequest) -> HttpResponse:
+    """A company applies for a corporate account; the secretariat screens it, then the
+    applicant is the company's admin (console) and employees join with its code."""
+    member = request_user(request)
+    error, sent = None, None
+    if request.method == "POST":
+        try:
+            sent = company_application_submit(
+                applicant=member,
+                company_name=request.POST.get("company_name", "")[:200],
+                contact_name=request.POST.get("contact_name", "")[:150],
+                phone=request.POST.get("phone", "")[:40],
+                employees=int(request.POST.get("employees") or 0),
+            )
+        except ValueError:
+            error = DomainError("invalid_input", field="employees")
+        except DomainError as exc:
+            error = exc
+    context = {"error": error, "sent": sent}
+    return render(request, "web/company_apply.html", context, status=error.status if error else 200)
