@@ -225,3 +225,35 @@ def test_an_event_that_comes_early_is_applied_by_the_worker(
         assert webhook_events_retry() == 1
     assert Subscription.objects.get().cancel_at_period_end is True
     assert balance_of(newcomer) == 10
+
+
+def test_stripe_down_when_cancelling_then_the_event_when_it_is_back(
+    fake_stripe, sold_plans, newcomer
+) -> None:
+    client = Client()
+    sub = subscribe(client, fake_stripe, newcomer, sold_plans["10"])
+    fake_stripe.down = True
+    page = client.post("/billing/cancel")
+    assert page.status_code == 503
+    assert 'data-code="payment_provider_unavailable"' in page.content.decode()
+    sub.refresh_from_db()
+    assert not sub.cancel_at_period_end
+    assert not fake_stripe.objects[sub.provider_subscription_id]["cancel_at_period_end"]
+    fake_stripe.down = False
+    assert client.post("/billing/cancel").status_code == 302
+    # Stripe's own event about it arrives later and is applied (once, idempotently).
+    delivered = deliver_all(client, fake_stripe)
+    assert [d.event["type"] for d in delivered] == ["customer.subscription.updated"]
+    sub.refresh_from_db()
+    assert sub.cancel_at_period_end
+
+
+def test_card_change_goes_to_the_customer_portal(fake_stripe, sold_plans, newcomer) -> None:
+    client = Client()
+    subscribe(client, fake_stripe, newcomer, sold_plans["10"])
+    answer = client.post("/billing/card")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(fake_stripe.base_url + "/p/session/bps_")
+    portal = next(r for r in fake_stripe.requests if r[1] == "/v1/billing_portal/sessions")
+    assert portal[2]["customer"].startswith("cus_")
+    assert portal[2]["return_url"] == "http://testserver/billing"
