@@ -7,6 +7,7 @@ from officepass.console.views_display import door_display, door_display_svg
 from officepass.ops.health import healthz, readyz
 from officepass.ops.metrics import metrics_view
 from officepass.web.views.account import email_change, signin_redirect
+from officepass.web.views.billing import webhook as payment_webhook
 from officepass.web.views.checkin import checkin_landing
 from officepass.web.views.media import uploaded_image
 
@@ -15,6 +16,8 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 handler400 = "officepass.core.inputguard.bad_request"
 
 urlpatterns = [
+    # A payment provider's signed events (docs/api.md: webhooks under /api/v1/webhooks/).
+    path("api/v1/webhooks/<str:provider>", payment_webhook, name="payment-webhook"),
     path("api/v1/", api.urls),
     path("c/<str:code>", checkin_landing, name="checkin-landing"),
     # A door tablet's own link: shows the rotating code only, no staff session.

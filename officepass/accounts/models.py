@@ -30,7 +30,7 @@ class Plan(models.Model):
     addon_pack_tickets = models.PositiveIntegerField(default=5)
     addon_pack_price_yen = models.PositiveIntegerField(default=0)
     # Which offices and seat types the plan covers; empty means all (docs/rules.md: some offices or
-    # seat types may be limited to certain plans). Checked at check-in: `plan_not_covered`.
+    # seat types may be limited to certain plans). Checked at check-in: `plan_not_valid_here`.
     offices = models.ManyToManyField("offices.Office", blank=True, related_name="+")
     seat_types = models.JSONField(default=list, blank=True)
     # Retired plans are not sold any more; their members keep them until they change.

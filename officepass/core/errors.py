@@ -34,7 +34,7 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         402,
         _("Your last monthly payment did not go through. Update your card to check in again."),
     ),
-    "plan_not_covered": (
+    "plan_not_valid_here": (
         403,
         _("Your plan does not cover this office or seat type. Choose another office nearby."),
     ),

@@ -62,7 +62,7 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
     """Whether the member's plan lets them in here now (read-only checks before check-in).
 
     `payment_required` once a failed renewal's grace period is over (a running stay is never
-    cut short: this is only asked at check-in); `plan_not_covered` when the plan lists the
+    cut short: this is only asked at check-in); `plan_not_valid_here` when the plan lists the
     offices or seat types it covers and this space is not among them.
     """
     if member.payment_grace_ends_at is not None and member.payment_grace_ends_at <= now:
@@ -71,7 +71,7 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
     if plan is None:
         raise DomainError("no_plan")
     if plan.seat_types and space.seat_type not in plan.seat_types:
-        raise DomainError("plan_not_covered", seat_type=space.seat_type)
+        raise DomainError("plan_not_valid_here", seat_type=space.seat_type)
     offices = plan.offices.all()
     if offices.exists() and not offices.filter(pk=space.office_id).exists():
-        raise DomainError("plan_not_covered", office=space.office_id)
+        raise DomainError("plan_not_valid_here", office=space.office_id)

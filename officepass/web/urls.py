@@ -45,7 +45,6 @@ urlpatterns = [
     path("pay/demo/<str:session_id>/", billing.demo_pay, name="pay_demo"),
     path("billing", billing.billing, name="billing"),
     path("billing/<str:action>", billing.billing_action, name="billing_action"),
-    path("payments/webhooks/<str:provider>/", billing.webhook, name="payment_webhook"),
     path("receipts", receipts.receipts, name="receipts"),
     path("receipts/<id:receipt_id>.pdf", receipts.receipt_pdf, name="receipt_pdf"),
     path(

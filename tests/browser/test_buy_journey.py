@@ -59,7 +59,7 @@ def smtp(settings: Any) -> Iterator[Inbox]:
 @pytest.fixture
 def stripe(settings: Any, live_server: Any) -> Iterator[FakeStripe]:
     fake = start_fake_stripe(API_KEY, WEBHOOK_SECRET)
-    fake.webhook_url = f"{live_server.url}/payments/webhooks/stripe/"
+    fake.webhook_url = f"{live_server.url}/api/v1/webhooks/stripe"
     settings.PAYMENTS_PROVIDER = "stripe"
     settings.STRIPE_SECRET_KEY = API_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET

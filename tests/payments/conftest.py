@@ -10,7 +10,7 @@ from tests.payments.fake_stripe import Delivery, FakeStripe, start_fake_stripe
 
 API_KEY = "sk_test_51Officepass0000000000000000000000000000000000"
 WEBHOOK_SECRET = "whsec_test_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-WEBHOOK_PATH = "/payments/webhooks/stripe/"
+WEBHOOK_PATH = "/api/v1/webhooks/stripe"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A plan may cover only some offices or seat types: check-in says `plan_not_covered`;
+"""A plan may cover only some offices or seat types: check-in says `plan_not_valid_here`;
 after a failed renewal's grace period check-in says `payment_required`."""
 
 from datetime import timedelta
@@ -20,11 +20,11 @@ def test_plan_limited_to_offices_and_seat_types() -> None:
     plan.offices.set([covered])
     with pytest.raises(DomainError) as refused:
         stay_check_in(member=member, code=factories.code_for(factories.space(other)), minutes=120)
-    assert refused.value.code == "plan_not_covered" and refused.value.status == 403
+    assert refused.value.code == "plan_not_valid_here" and refused.value.status == 403
     booth = factories.space(covered, seat_type="booth")
     with pytest.raises(DomainError) as refused:
         stay_check_in(member=member, code=factories.code_for(booth), minutes=120)
-    assert refused.value.code == "plan_not_covered"
+    assert refused.value.code == "plan_not_valid_here"
     stay_check_in(member=member, code=factories.code_for(factories.space(covered)), minutes=120)
 
 

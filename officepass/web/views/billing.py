@@ -3,7 +3,7 @@ add-on packs, cancel, plan change and receipts; and the provider's webhook endpo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -144,14 +144,16 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     """A provider's signed event: 400 unless the signature is right and fresh; stored, then
     processed (a failure to apply it now is retried by the worker from the table: still 200)."""
     if provider not in ("stripe",) or not settings.STRIPE_WEBHOOK_SECRET:
-        return HttpResponse(status=404)
+        error = DomainError("not_found")
+        return JsonResponse({"code": error.code, "message": str(error.message)}, status=404)
     try:
         services.webhook_receive(
             provider_name=provider, payload=request.body, headers=request.headers
         )
     except InvalidEvent:
-        return HttpResponse("invalid signature", status=400, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
+        error = DomainError("invalid_signature")
+        return JsonResponse({"code": error.code, "message": str(error.message)}, status=400)
+    return JsonResponse({"received": True})
 
 
 @login_required
