@@ -205,6 +205,10 @@ def webhook_event_process(event_pk: int) -> bool:
     except (NotReady, DomainError, IntegrityError, KeyError, ValueError) as exc:
         _event_failed(event_pk, exc)
         return False
+    except Exception as exc:  # a bug must not lose the event: it stays stored and retried
+        log.exception("payment event %s raised", event_pk)
+        _event_failed(event_pk, exc)
+        return False
 
 
 def _event_failed(event_pk: int, exc: Exception) -> None:
