@@ -71,7 +71,7 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
     if plan is None:
         raise DomainError("no_plan")
     if plan.seat_types and space.seat_type not in plan.seat_types:
-        raise DomainError("plan_not_valid_here", seat_type=space.seat_type)
+        raise DomainError("plan_not_valid_here", covers="seat_types")
     offices = plan.offices.all()
     if offices.exists() and not offices.filter(pk=space.office_id).exists():
-        raise DomainError("plan_not_valid_here", office=space.office_id)
+        raise DomainError("plan_not_valid_here", covers="offices")
