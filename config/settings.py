@@ -33,10 +33,15 @@ INSTALLED_APPS = [
     "officepass.invoices",
     "officepass.notifications",
     "officepass.settlement",
+    "officepass.payments",
     "officepass.demo",
     "officepass.ops",
     "officepass.console",
     "officepass.web",
+    # Sign-up with e-mail verification, password reset, e-mail change (issue 14). After our
+    # apps, so officepass/web/templates/allauth/ dresses its pages in ours.
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "officepass.web.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -307,3 +313,39 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # over at once).
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 5)
 IDEMPOTENCY_CLAIM_SECONDS = env_int("IDEMPOTENCY_CLAIM_SECONDS", 60)
+
+# Payments (issue 14). The provider: "stripe" or "demo"; empty = stripe when STRIPE_SECRET_KEY
+# is set, else the built-in demo provider (test mode, nothing charged), so `make run` needs no
+# key. Stripe's keys and webhook secret come from the environment only, never the database.
+PAYMENTS_PROVIDER = env_str("PAYMENTS_PROVIDER", "")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Empty: Stripe's own API. Tests point it at the local fake Stripe.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+# How old a webhook's Stripe-Signature timestamp may be (seconds).
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+PAYMENTS_PROVIDER_TIMEOUT = float(env_str("PAYMENTS_PROVIDER_TIMEOUT", "10"))
+# Origins of the provider's hosted card page and card portal (CSP form-action allows them).
+PAYMENT_PAGE_ORIGINS = env_list(
+    "PAYMENT_PAGE_ORIGINS", "https://checkout.stripe.com,https://billing.stripe.com"
+)
+# After a failed renewal, check-ins go on for this many days, then `payment_required`.
+PAYMENTS_GRACE_DAYS = env_int("PAYMENTS_GRACE_DAYS", 7)
+
+# django-allauth: sign-up, e-mail verification (the link in the mail), password reset, e-mail
+# change. Sign-in stays ours (/signin: account lockout and per-address throttling,
+# docs/api.md for the API's bearer tokens); allauth's own login URL redirects there.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[officepass] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/signin"
+ACCOUNT_CHANGE_EMAIL = True
+LOGIN_REDIRECT_URL = "/"

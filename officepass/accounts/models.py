@@ -16,14 +16,43 @@ class Plan(models.Model):
         CORPORATE = "corporate", _("Corporate")
 
     code = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
+    # The Japanese name (the default language); `name_en` is shown in English.
+    name = models.CharField(max_length=100, verbose_name=_("Name (Japanese)"))
+    name_en = models.CharField(max_length=100, blank=True, verbose_name=_("Name (English)"))
     kind = models.CharField(max_length=16, choices=Kind.choices)
     tickets_per_cycle = models.PositiveIntegerField(default=0)
     extensions_need_tickets = models.BooleanField(default=True)
     postpaid = models.BooleanField(default=False)
+    # Yen a month, consumption tax included (0: not sold by card, e.g. corporate postpaid).
+    monthly_price_yen = models.PositiveIntegerField(default=0)
+    tax_rate_percent = models.PositiveSmallIntegerField(default=10)
+    # The add-on pack sold at this plan's tier (0 tickets or no price: none on sale).
+    addon_pack_tickets = models.PositiveIntegerField(default=5)
+    addon_pack_price_yen = models.PositiveIntegerField(default=0)
+    # Which offices and seat types the plan covers; empty means all (docs/rules.md: some offices or
+    # seat types may be limited to certain plans). Checked at check-in: `plan_not_valid_here`.
+    offices = models.ManyToManyField("offices.Office", blank=True, related_name="+")
+    seat_types = models.JSONField(default=list, blank=True)
+    # Retired plans are not sold any more; their members keep them until they change.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tax_rate_percent__lte=100), name="plan_tax_rate_percent"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def display_name(self, language: str = "ja") -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    @property
+    def sold_by_card(self) -> bool:
+        """A plan paid monthly by card: its cycles follow the payments, not the calendar."""
+        return self.monthly_price_yen > 0 and not self.postpaid
 
 
 company_code_validator = RegexValidator(r"^\d{16}$", _("A company code has 16 digits."))
@@ -46,6 +75,46 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CompanyApplication(models.Model):
+    """A company asking for a corporate account; the secretariat screens it. Approval creates
+    the company (with its 16-digit code) and makes the applicant its admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for screening")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    applicant = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="company_applications"
+    )
+    company_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=40, blank=True)
+    employees = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="approved", company__isnull=False)
+                | ~models.Q(status="approved"),
+                name="approved_application_has_company",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.status})"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -97,6 +166,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The day of the month cycles end on (network calendar), kept so a cycle ending on the
     # 31st ends on 28 Feb and then 31 Mar again; empty: the day `cycle_ends_at` first had.
     cycle_anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Set while the member's plan is paid by a card subscription: each cycle then starts with
+    # a renewal payment (payments app), not with the calendar; the worker does not roll it.
+    cycle_paid_by_card = models.BooleanField(default=False)
+    # After a failed renewal: from this instant check-ins are refused (`payment_required`)
+    # until a payment comes; empty while paid up. A running stay is never cut short.
+    payment_grace_ends_at = models.DateTimeField(null=True, blank=True)
+    # Set at sign-up until the link in the verification mail is opened: no sign-in before.
+    email_unverified = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

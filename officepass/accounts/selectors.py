@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from officepass.accounts.models import Company, User
+from officepass.accounts.models import Company, CompanyApplication, Plan, User
+from officepass.core.errors import DomainError
 
 
 def members_search(query: str) -> QuerySet[User]:
@@ -28,3 +29,31 @@ def staff_of_operator(operator_id: int) -> QuerySet[User]:
 def invited_staff(pk: int) -> User | None:
     """The operator staff account an invitation link names (None if none, or disabled)."""
     return User.objects.filter(pk=pk, operator__isnull=False, is_active=True).first()
+
+
+def plans_all() -> QuerySet[Plan]:
+    return Plan.objects.order_by("-active", "kind", "monthly_price_yen", "code")
+
+
+def plan_get(plan_id: int) -> Plan:
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise DomainError("not_found")
+    return plan
+
+
+def company_applications() -> QuerySet[CompanyApplication]:
+    return CompanyApplication.objects.select_related("applicant", "company").order_by(
+        "status", "-created_at"
+    )
+
+
+def company_application_get(application_id: int) -> CompanyApplication:
+    application = company_applications().filter(pk=application_id).first()
+    if application is None:
+        raise DomainError("not_found")
+    return application
+
+
+def corporate_plans() -> QuerySet[Plan]:
+    return Plan.objects.filter(kind=Plan.Kind.CORPORATE).order_by("code")

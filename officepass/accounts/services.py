@@ -6,11 +6,19 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
 
-from officepass.accounts.models import ApiToken, Company, LoginFailure, Plan, User
+from officepass.accounts.models import (
+    ApiToken,
+    Company,
+    CompanyApplication,
+    LoginFailure,
+    Plan,
+    User,
+)
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
@@ -94,7 +102,31 @@ def user_authenticate(*, email: str, password: str, ip: str | None = None) -> Us
     # The account's own slate (this attempt too) is wiped by a right password; the address's
     # other failures stay.
     LoginFailure.objects.filter(email=email).delete()
+    if not email_verified(user):
+        raise DomainError("email_not_verified")
     return user
+
+
+def email_verified(user: User) -> bool:
+    """A member who signed up signs in once the link in the mail was opened (or a password
+    reset by mail proved the address); accounts made by the secretariat or the demo are."""
+    return not user.email_unverified
+
+
+def member_email_verified_set(*, user: User, verified: bool) -> None:
+    """Whether the member has proved their e-mail address (sign-up sets False, the link in
+    the verification mail or a password reset by mail sets True), audited."""
+    if user.email_unverified == (not verified):
+        return
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(email_unverified=not verified)
+        user.email_unverified = not verified
+        audit(
+            actor=user,
+            action=AuditAction.MEMBER_EMAIL_VERIFIED if verified else AuditAction.MEMBER_SIGNUP,
+            target=user,
+            email=user.email,
+        )
 
 
 def token_create_for_login(
@@ -234,3 +266,190 @@ def user_password_set(*, user: User, password: str, reset: bool = False) -> None
         User.objects.filter(pk=user.pk).update(password=user.password)
         action = AuditAction.MEMBER_PASSWORD_RESET if reset else AuditAction.MEMBER_PASSWORD_CHANGED
         audit(actor=user, action=action, target=user)
+
+
+def member_payment_grace_set(*, member: User, until: Any) -> bool:
+    """After a failed renewal: check-ins are refused from `until` on (None: paid up again).
+
+    Only a first failure sets it (a later failure does not extend the grace); returns whether
+    anything changed. Inside the caller's transaction.
+    """
+    rows = User.objects.filter(pk=member.pk)
+    rows = (
+        rows.filter(payment_grace_ends_at__isnull=True)
+        if until is not None
+        else rows.filter(payment_grace_ends_at__isnull=False)
+    )
+    if not rows.update(payment_grace_ends_at=until):
+        return False
+    member.payment_grace_ends_at = until
+    audit(
+        actor=None,
+        action=AuditAction.MEMBER_PAYMENT_GRACE,
+        target=member,
+        until=until.isoformat() if until is not None else None,
+    )
+    return True
+
+
+PLAN_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "kind",
+    "tickets_per_cycle",
+    "extensions_need_tickets",
+    "postpaid",
+    "monthly_price_yen",
+    "tax_rate_percent",
+    "addon_pack_tickets",
+    "addon_pack_price_yen",
+    "seat_types",
+    "active",
+)
+
+
+def plan_save(*, actor: User | None, plan: Plan, offices: Any = None) -> Plan:
+    """Create or edit a plan of the catalogue (the secretariat's data, not code), audited.
+
+    Price and tickets changes apply to cycles paid from now on; members keep a retired plan
+    until they change it.
+    """
+    if plan.monthly_price_yen and plan.postpaid:
+        raise DomainError("invalid_input", field="monthly_price_yen")
+    with transaction.atomic():
+        created = plan.pk is None
+        plan.save()
+        if offices is not None:
+            plan.offices.set(offices)
+        audit(
+            actor=actor,
+            action=AuditAction.PLAN_SAVE,
+            target=plan,
+            created=created,
+            **{f: getattr(plan, f) for f in PLAN_FIELDS},
+            offices=sorted(plan.offices.values_list("pk", flat=True)),
+        )
+    return plan
+
+
+def member_email_address_sync(*, user: User) -> None:
+    """Before allauth's e-mail page: a member whose address is proved (all accounts made
+    before sign-up existed, and verified sign-ups) has it as a verified, primary address, so
+    a change replaces it only once the new one is verified."""
+    if user.email_unverified or not user.email:
+        return
+    if EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        return
+    with transaction.atomic():
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).delete()
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def company_join(*, member: User, code: str) -> Company:
+    """A member joins their company with its 16-digit code (the company's plan follows, set by
+    the caller through tickets.member_plan_change). Unknown code: `invalid_company_code`."""
+    code = (code or "").strip().replace(" ", "").replace("-", "")
+    company = Company.objects.select_related("plan").filter(code=code).first()
+    if company is None or len(code) != 16:
+        raise DomainError("invalid_company_code")
+    if member.company_id == company.pk:
+        return company
+    if member.company_id is not None:
+        raise DomainError("invalid_input", field="company")
+    with transaction.atomic():
+        User.objects.filter(pk=member.pk).update(company=company)
+        member.company = company
+        audit(actor=member, action=AuditAction.COMPANY_JOIN, target=member, company=company.pk)
+    return company
+
+
+def company_employee_remove(*, actor: User, member: User) -> User:
+    """The company admin (or the secretariat) removes an employee: company and plan go, so
+    check-ins and extensions stop (`no_plan`); a running stay is not cut short, it ends at
+    its deadline with its door still opening to leave."""
+    if member.company_id is None:
+        raise DomainError("not_found")
+    if member.pk == actor.pk:
+        raise DomainError("invalid_input", field="member")
+    with transaction.atomic():
+        old = member.company_id
+        User.objects.filter(pk=member.pk).update(
+            company=None, plan=None, is_company_admin=False, monthly_ticket_cap=None
+        )
+        member.company, member.plan, member.is_company_admin = None, None, False
+        audit(actor=actor, action=AuditAction.COMPANY_EMPLOYEE_REMOVE, target=member, company=old)
+    return member
+
+
+def company_application_submit(
+    *, applicant: User, company_name: str, contact_name: str, phone: str, employees: int
+) -> CompanyApplication:
+    """A company applies for a corporate account (screened by the secretariat)."""
+    if not company_name.strip() or not contact_name.strip() or employees < 1:
+        raise DomainError("invalid_input", field="company_name")
+    if applicant.company_id is not None:
+        raise DomainError("invalid_input", field="company")
+    with transaction.atomic():
+        application = CompanyApplication.objects.create(
+            applicant=applicant,
+            company_name=company_name.strip(),
+            contact_name=contact_name.strip(),
+            phone=phone.strip(),
+            employees=employees,
+            created_at=clock.now(),
+        )
+        audit(
+            actor=applicant,
+            action=AuditAction.COMPANY_APPLY,
+            target=application,
+            company_name=application.company_name,
+        )
+    return application
+
+
+def _new_company_code() -> str:
+    while True:
+        code = "".join(secrets.choice("0123456789") for _ in range(16))
+        if code[0] != "0" and not Company.objects.filter(code=code).exists():
+            return code
+
+
+def company_application_decide(
+    *, actor: User, application: CompanyApplication, approve: bool, plan: Plan | None, note: str
+) -> CompanyApplication:
+    """The secretariat approves (the company is created with a new 16-digit code and the
+    applicant becomes its admin, reaching /console/companies/<id>/) or rejects, once."""
+    if not actor.is_staff:
+        raise DomainError("permission_denied")
+    if approve and (plan is None or plan.kind != Plan.Kind.CORPORATE):
+        raise DomainError("invalid_input", field="plan")
+    with transaction.atomic():
+        locked = CompanyApplication.objects.select_for_update().get(pk=application.pk)
+        if locked.status != CompanyApplication.Status.PENDING:
+            raise DomainError("invalid_input", field="status")
+        company = None
+        if approve and plan is not None:
+            company = Company.objects.create(
+                name=locked.company_name, code=_new_company_code(), plan=plan
+            )
+            updated = User.objects.filter(pk=locked.applicant_id, company__isnull=True).update(
+                company=company, is_company_admin=True
+            )
+            if not updated:
+                raise DomainError("invalid_input", field="applicant")
+        locked.status = (
+            CompanyApplication.Status.APPROVED if approve else CompanyApplication.Status.REJECTED
+        )
+        locked.company, locked.decided_by, locked.decided_at = company, actor, clock.now()
+        locked.note = note.strip()[:300]
+        locked.save()
+        audit(
+            actor=actor,
+            action=AuditAction.COMPANY_APPLICATION_DECIDE,
+            target=locked,
+            approved=approve,
+            company=company.pk if company else None,
+            note=locked.note,
+        )
+    return locked

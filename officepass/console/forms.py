@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from officepass.accounts.models import Company, Plan
 from officepass.console.hours_fields import DateListField, RulesField, WeekHoursField
 from officepass.offices import hours, images
-from officepass.offices.models import Office, Space
+from officepass.offices.models import Office, SeatType, Space
 from officepass.support.models import TroubleReport
 
 
@@ -323,3 +323,52 @@ class ConfirmForm(forms.Form):
     """A destructive or binding action goes through only with this box ticked."""
 
     confirm = forms.BooleanField(required=True, label=_("I confirm"))
+
+
+class PlanCatalogueForm(forms.ModelForm):
+    """A plan of the catalogue, edited by the secretariat (saved by accounts.plan_save)."""
+
+    seat_types = forms.MultipleChoiceField(
+        choices=SeatType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Seat types covered (none ticked: all)"),
+    )
+
+    class Meta:
+        model = Plan
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "kind",
+            "tickets_per_cycle",
+            "monthly_price_yen",
+            "tax_rate_percent",
+            "extensions_need_tickets",
+            "postpaid",
+            "addon_pack_tickets",
+            "addon_pack_price_yen",
+            "offices",
+            "seat_types",
+            "active",
+        ]
+        labels = {
+            "code": _("Code"),
+            "kind": _("Kind"),
+            "tickets_per_cycle": _("Tickets per month"),
+            "monthly_price_yen": _("Monthly price (yen, tax included)"),
+            "tax_rate_percent": _("Consumption tax rate (%)"),
+            "extensions_need_tickets": _("Extensions need tickets"),
+            "postpaid": _("Postpaid (corporate)"),
+            "addon_pack_tickets": _("Add-on pack: tickets"),
+            "addon_pack_price_yen": _("Add-on pack: price (yen, tax included)"),
+            "offices": _("Offices covered (none chosen: all)"),
+            "active": _("On sale (untick to retire: members keep it until they change)"),
+        }
+        widgets = {"offices": forms.CheckboxSelectMultiple}
+
+
+class MoneyRefundForm(forms.Form):
+    amount_yen = forms.IntegerField(min_value=1, max_value=10_000_000, label=_("Amount (yen)"))
+    reason = forms.CharField(max_length=300, label=_("Reason"))

@@ -13,6 +13,7 @@ from officepass.console import views_offices as offices
 from officepass.console import views_onboarding as onboarding
 from officepass.console import views_people as people
 from officepass.console import views_reports as reports
+from officepass.console import views_sales as sales
 from officepass.console import views_settlement as settlement
 
 app_name = "console"
@@ -59,6 +60,7 @@ urlpatterns = [
     path("members/", people.member_list, name="members"),
     path("members/<int:member_id>/", people.member_detail, name="member"),
     path("members/<int:member_id>/cap/", people.member_cap, name="member-cap"),
+    path("members/<int:member_id>/remove/", people.member_remove, name="member-remove"),
     path("members/<int:member_id>/<str:action>/", people.member_action, name="member-action"),
     path("companies/", people.company_list, name="companies"),
     path("companies/<int:company_id>/", reports.report_company, name="company-report"),
@@ -111,6 +113,20 @@ urlpatterns = [
         reports.report_office_hours_csv,
         name="report-office-hours-csv",
     ),
+    path("plans/", sales.plan_list, name="plans"),
+    path("plans/new/", sales.plan_new, name="plan-new"),
+    path("plans/<int:plan_id>/", sales.plan_edit, name="plan"),
+    path("payments/", sales.payment_list, name="payments"),
+    path("payments.csv", sales.payment_csv, name="payments-csv"),
+    path("payments/<int:payment_id>/", sales.payment_detail, name="payment"),
+    path("refunds/", sales.refund_list, name="refunds"),
+    path("refunds.csv", sales.refund_csv, name="refunds-csv"),
+    path("refunds/<int:refund_id>/retry/", sales.refund_retry, name="refund-retry"),
+    path("applications/", sales.application_list, name="applications"),
+    path("applications.csv", sales.application_csv, name="applications-csv"),
+    path("applications/<int:application_id>/", sales.application_detail, name="application"),
+    path("subscriptions/", sales.subscription_list, name="subscriptions"),
+    path("subscriptions.csv", sales.subscription_csv, name="subscriptions-csv"),
     path("audit/", people.audit_log, name="audit"),
     path("operators/", people.operator_list, name="operators"),
     path("operators/<int:operator_id>/", settlement.operator_detail, name="operator"),

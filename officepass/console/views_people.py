@@ -14,6 +14,7 @@ from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.core.selectors import AUDIT_FILTERS, audit_entries
 from officepass.offices.selectors import operators_with_office_count
+from officepass.payments.selectors import member_payments, member_subscription
 from officepass.settlement.selectors import network_date, rate_book
 from officepass.stays.selectors import stay_lock_commands, trouble_stay_visible
 from officepass.support import services as support_services
@@ -122,6 +123,8 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "entries": member.ledger_entries.all()[:50],
         "plan_form": forms.PlanForm(initial={"plan": member.plan_id}),
         "grant_form": forms.GrantForm(),
+        "subscription": member_subscription(member),
+        "payments": member_payments(member)[:50],
     }
     return render(request, "console/member_detail.html", context)
 
@@ -186,6 +189,23 @@ def member_cap(request: HttpRequest, member_id: int) -> HttpResponse:
     else:
         messages.error(request, _("Check the form."))
     return redirect("console:company-report", company_id=member.company_id)
+
+
+@console_view(SECRETARIAT, COMPANY)
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A corporate admin (or the secretariat) removes an employee from the company: access
+    stops; a running stay ends at its deadline (never cut short)."""
+    member = access.access_member(user=actor(request), member_id=member_id)
+    if request.method != "POST" or not member.company_id:
+        return HttpResponseNotAllowed(["POST"])
+    company_id = member.company_id
+    try:
+        account_services.company_employee_remove(actor=actor(request), member=member)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("console:company-report", company_id=company_id)
 
 
 @console_view(SECRETARIAT)

@@ -16,10 +16,27 @@ ERRORS: dict[str, tuple[int, Promise]] = {
     "invalid_credentials": (401, _("The e-mail address or password is wrong.")),
     "not_authenticated": (401, _("Please sign in.")),
     "invalid_signature": (401, _("The request's signature is missing, stale or wrong.")),
+    "email_not_verified": (
+        403,
+        _("Please confirm your e-mail address first: open the link in the mail we sent you."),
+    ),
     "permission_denied": (403, _("You are not allowed to do this.")),
     "csrf_failed": (
         403,
         _("This request did not come from an officepass page. Reload the page and try again."),
+    ),
+    "no_plan": (
+        403,
+        _("You have no plan. Choose a plan, or join your company with its code, to check in."),
+    ),
+    "invalid_company_code": (404, _("No company has this code. Check the 16 digits.")),
+    "payment_required": (
+        402,
+        _("Your last monthly payment did not go through. Update your card to check in again."),
+    ),
+    "plan_not_valid_here": (
+        403,
+        _("Your plan does not cover this office or seat type. Choose another office nearby."),
     ),
     "not_found": (404, _("Not found.")),
     "invalid_code": (404, _("This check-in code is not valid. Scan the code at the door again.")),
@@ -115,10 +132,27 @@ ERRORS: dict[str, tuple[int, Promise]] = {
         _("Push notifications are not set up on this server. You will get e-mails instead."),
     ),
     "seat_available": (409, _("A seat is free now. Check in instead of waiting.")),
+    "plan_not_for_sale": (409, _("This plan cannot be bought now. Choose another plan.")),
+    "already_subscribed": (
+        409,
+        _("You already have a monthly plan. Change it from your account page."),
+    ),
+    "no_subscription": (409, _("You have no monthly plan paid by card.")),
+    "refund_exceeds_payment": (
+        409,
+        _("A payment cannot be refunded more than it was, less earlier refunds."),
+    ),
     "too_many_attempts": (429, _("Too many attempts. Wait a few minutes and try again.")),
     "service_unavailable": (
         503,
         _("The service is briefly unavailable. Nothing was lost; please try again shortly."),
+    ),
+    "payment_provider_unavailable": (
+        503,
+        _(
+            "The card payment service is not answering. Nothing was charged and nothing "
+            "changed; please try again in a few minutes."
+        ),
     ),
     "lock_unavailable": (
         503,

@@ -35,6 +35,17 @@ def tile_origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
+def payment_page_origins() -> list[str]:
+    """Where a form may lead besides ourselves: the payment provider's hosted card page and
+    card portal (Checkout is reached by a POST answered with a redirect, which form-action
+    governs), and the API base a test or staging points Stripe's SDK at."""
+    origins = list(getattr(settings, "PAYMENT_PAGE_ORIGINS", []))
+    base = getattr(settings, "STRIPE_API_BASE", "")
+    if base and (parts := urlsplit(base)).scheme in ("http", "https") and parts.netloc:
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 def content_security_policy() -> str:
     images = ["'self'", "data:", "blob:"]
     if origin := tile_origin(getattr(settings, "MAP_TILE_URL", None)):
@@ -48,7 +59,7 @@ def content_security_policy() -> str:
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *payment_page_origins()],
         "frame-ancestors": ["'none'"],
     }
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())

@@ -44,7 +44,11 @@ LAYOUTS = [
 PLANS = [
     {
         "code": "individual-10",
-        "name": "個人ベーシック 10",
+        "name_en": "Individual 10",
+        "monthly_price_yen": 13750,
+        "addon_pack_tickets": 5,
+        "addon_pack_price_yen": 8800,
+        "name": "個人 10回",
         "kind": "individual",
         "tickets_per_cycle": 10,
         "extensions_need_tickets": True,
@@ -52,7 +56,11 @@ PLANS = [
     },
     {
         "code": "individual-20",
-        "name": "個人 20",
+        "name_en": "Individual 20",
+        "monthly_price_yen": 23100,
+        "addon_pack_tickets": 5,
+        "addon_pack_price_yen": 8800,
+        "name": "個人 20回",
         "kind": "individual",
         "tickets_per_cycle": 20,
         "extensions_need_tickets": True,
@@ -60,7 +68,11 @@ PLANS = [
     },
     {
         "code": "individual-31",
-        "name": "個人 31",
+        "name_en": "Individual 31",
+        "monthly_price_yen": 27280,
+        "addon_pack_tickets": 5,
+        "addon_pack_price_yen": 8800,
+        "name": "個人 31回",
         "kind": "individual",
         "tickets_per_cycle": 31,
         "extensions_need_tickets": True,
@@ -68,6 +80,8 @@ PLANS = [
     },
     {
         "code": "corporate",
+        "name_en": "Corporate, postpaid",
+        "addon_pack_tickets": 0,
         "name": "法人 後払い",
         "kind": "corporate",
         "tickets_per_cycle": 0,

@@ -13,6 +13,10 @@ from officepass.invoices.services import company_rate_set
 from officepass.offices import hours
 from officepass.offices.models import Office, Operator, Space
 from officepass.offices.rules_catalogue import DEFAULT_ALLOWED, DEFAULT_FORBIDDEN
+from officepass.payments.models import CheckoutIntent
+from officepass.payments.providers.registry import default_provider_name
+from officepass.payments.selectors import member_subscription
+from officepass.payments.services import checkout_start, demo_checkout_pay
 from officepass.tickets.cycles import add_month
 from officepass.tickets.models import TicketAccount
 from officepass.tickets.services import ticket_grant
@@ -79,6 +83,26 @@ def _member(
     return user
 
 
+def _paid_member(email: str, plan: Plan) -> None:
+    """A member who bought `plan` by card on the demo provider's TEST MODE page (only when the
+    demo provider is the one in use: never a real charge from load_demo)."""
+    if default_provider_name() != "demo":
+        return
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, data.PASSWORD, name="Paid Member")
+    if member_subscription(user) is not None:
+        return
+    intent = checkout_start(
+        member=user,
+        plan=plan,
+        kind=CheckoutIntent.Kind.SUBSCRIPTION,
+        next_path="",
+        base_url="http://127.0.0.1",
+    )
+    demo_checkout_pay(session_id=intent.session_id)
+
+
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     operators = [
@@ -106,6 +130,16 @@ def load_demo() -> dict[str, int]:
     _member("corp@example.com", plans["corporate"], tickets=0, company=company, name="Corp Member")
     for n in range(1, 51):
         _member(f"member{n:02d}@example.com", plans["corporate"], tickets=0, company=company)
+    _paid_member("paid@example.com", plans["individual-20"])
+    if not User.objects.filter(email="corpadmin@example.com").exists():
+        User.objects.create_user(
+            "corpadmin@example.com",
+            data.PASSWORD,
+            plan=plans["corporate"],
+            company=company,
+            is_company_admin=True,
+            name="Corporate Admin",
+        )
     if not User.objects.filter(email="operator@example.com").exists():
         User.objects.create_user(
             "operator@example.com", data.PASSWORD, operator=operators[0], name="Operator Staff"

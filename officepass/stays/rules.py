@@ -7,9 +7,10 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from officepass.accounts.models import User
 from officepass.core.errors import DomainError
 from officepass.offices import hours
-from officepass.offices.models import Office
+from officepass.offices.models import Office, Space
 
 
 def tickets_for(minutes: int, unit_minutes: int) -> int:
@@ -60,3 +61,22 @@ def extension_window_message(office: Office) -> Promise:
         _("You can extend from {minutes} minutes before the checkout deadline."),
         minutes=office.extension_window_minutes,
     )
+
+
+def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
+    """Whether the member's plan lets them in here now (read-only checks before check-in).
+
+    `payment_required` once a failed renewal's grace period is over (a running stay is never
+    cut short: this is only asked at check-in); `plan_not_valid_here` when the plan lists the
+    offices or seat types it covers and this space is not among them.
+    """
+    if member.payment_grace_ends_at is not None and member.payment_grace_ends_at <= now:
+        raise DomainError("payment_required")
+    plan = member.plan
+    if plan is None:
+        raise DomainError("no_plan")
+    if plan.seat_types and space.seat_type not in plan.seat_types:
+        raise DomainError("plan_not_valid_here", covers="seat_types")
+    offices = plan.offices.all()
+    if offices.exists() and not offices.filter(pk=space.office_id).exists():
+        raise DomainError("plan_not_valid_here", covers="offices")

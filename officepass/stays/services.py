@@ -148,6 +148,7 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     now = clock.now()
     space = space_for_code(code)
     office = space.office
+    rules.check_plan_covers(member, space, now=now)
     deadline = rules.check_duration(
         office, minutes, start=now, now=now, past_closing="invalid_duration"
     )
@@ -252,6 +253,8 @@ def stay_extend(*, member: User, stay_id: int, minutes: int) -> Stay:
     if idempotency_earlier_effect("stay.extend") == stay.pk:
         return stay  # a dead attempt under this Idempotency-Key extended it already
     _require_running(stay, now)
+    if member.plan_id is None:
+        raise DomainError("no_plan")  # removed from their company: the stay ends at its deadline
     member_cycle_roll(member=member)  # pay from the new cycle, never with expired tickets
     if now < stay.extension_opens_at:
         raise DomainError(

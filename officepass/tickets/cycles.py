@@ -44,7 +44,7 @@ def member_cycle_roll(*, member: User) -> bool:
     """
     now = clock.now()
     old_end = member.cycle_ends_at
-    if old_end is None or old_end > now:
+    if old_end is None or old_end > now or member.cycle_paid_by_card:
         return False
     new_end, anchor = cycle_next_end(member=member, old_end=old_end, now=now)
     with transaction.atomic():
@@ -93,5 +93,111 @@ def _expire_and_grant(member: User, old_end: datetime) -> None:
 
 def cycles_roll_due(*, limit: int = 500) -> int:
     """Roll every member whose cycle has ended; returns how many were rolled."""
-    due = User.objects.filter(cycle_ends_at__lte=clock.now()).select_related("plan")[:limit]
+    due = User.objects.filter(cycle_ends_at__lte=clock.now(), cycle_paid_by_card=False)
+    due = due.select_related("plan")[:limit]
     return sum(member_cycle_roll(member=member) for member in due)
+
+
+def paid_cycle_start(
+    *, member: User, tickets: int, cycle_ends_at: datetime, key: str, reason: str
+) -> LedgerEntry | None:
+    """A payment opened a cycle (first payment or renewal): what is left expires, the cycle's
+    tickets are granted, the cycle now ends at `cycle_ends_at` (inside the caller's transaction).
+
+    The payment, not the calendar, moves a card-paid cycle. Keyed by the payment (`key`), so a
+    webhook delivered twice grants once (returns None the second time). A cycle that does not
+    end later than the current one (a stale, out-of-order payment) grants nothing either.
+    """
+    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return None
+    ticket_account_ensure(member=member)
+    account = TicketAccount.objects.select_for_update().get(member_id=member.pk)
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if (
+        locked.cycle_paid_by_card
+        and locked.cycle_ends_at is not None
+        and locked.cycle_ends_at >= cycle_ends_at
+    ):
+        return None
+    now = clock.now()
+    if account.balance > 0 and not account.postpaid:
+        _move(
+            member=member,
+            kind=LedgerEntry.Kind.EXPIRE,
+            tickets=-account.balance,
+            reason="paid cycle ended: unused tickets expire",
+            key=f"expire:{key}",
+            at=now,
+        )
+    entry = _move(
+        member=member,
+        kind=LedgerEntry.Kind.GRANT,
+        tickets=tickets,
+        reason=reason,
+        key=key,
+        at=now,
+    )
+    User.objects.filter(pk=member.pk).update(
+        cycle_ends_at=cycle_ends_at, cycle_paid_by_card=True, cycle_anchor_day=None
+    )
+    member.cycle_ends_at, member.cycle_paid_by_card = cycle_ends_at, True
+    audit(
+        actor=None,
+        action=AuditAction.TICKET_GRANT,
+        target=entry,
+        member=member.pk,
+        tickets=tickets,
+        reason=reason,
+        cycle_ends_at=cycle_ends_at.isoformat(),
+    )
+    return entry
+
+
+def paid_pack_grant(*, member: User, tickets: int, key: str, reason: str) -> LedgerEntry | None:
+    """An add-on pack paid for: its tickets, expiring with the cycle (caller's transaction).
+
+    Keyed by the payment: a second delivery grants nothing (returns None).
+    """
+    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return None
+    entry = _move(
+        member=member,
+        kind=LedgerEntry.Kind.PURCHASE,
+        tickets=tickets,
+        reason=reason,
+        key=key,
+        at=clock.now(),
+    )
+    audit(
+        actor=None,
+        action=AuditAction.TICKET_PURCHASE,
+        target=entry,
+        member=member.pk,
+        tickets=tickets,
+        reason=reason,
+    )
+    return entry
+
+
+def paid_cycle_close(*, member: User, key: str) -> LedgerEntry | None:
+    """The card subscription ended (cancelled at period end): the rest expires, the member
+    goes back to calendar cycles with no plan tickets (caller's transaction)."""
+    account = TicketAccount.objects.select_for_update().filter(member_id=member.pk).first()
+    entry = None
+    if (
+        account is not None
+        and account.balance > 0
+        and not account.postpaid
+        and not LedgerEntry.objects.filter(idempotency_key=key).exists()
+    ):
+        entry = _move(
+            member=member,
+            kind=LedgerEntry.Kind.EXPIRE,
+            tickets=-account.balance,
+            reason="subscription ended: unused tickets expire",
+            key=key,
+            at=clock.now(),
+        )
+    User.objects.filter(pk=member.pk).update(cycle_paid_by_card=False, cycle_ends_at=None)
+    member.cycle_paid_by_card, member.cycle_ends_at = False, None
+    return entry

@@ -78,7 +78,11 @@ def _roll_finished_cycle(member: User) -> None:
     closes that cycle in the same transaction: nothing is paid with expired tickets, nothing
     bought or refunded then expires with the old cycle, and the ledger's balances stay in
     time order (issue 12 item 11b)."""
-    if member.cycle_ends_at is not None and member.cycle_ends_at <= clock.now():
+    if (
+        member.cycle_ends_at is not None
+        and member.cycle_ends_at <= clock.now()
+        and not member.cycle_paid_by_card
+    ):
         from officepass.tickets.cycles import member_cycle_roll  # cycles builds on this module
 
         member_cycle_roll(member=member)

@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from officepass.web.views import account, checkin, notices, pages, pwa, receipts, stay, trouble
+from officepass.web.views import (
+    account,
+    billing,
+    checkin,
+    notices,
+    pages,
+    pwa,
+    receipts,
+    stay,
+    trouble,
+)
 
 
 class IdConverter:
@@ -52,6 +62,14 @@ urlpatterns = [
     path("trouble/mine", trouble.trouble_mine, name="trouble-mine"),
     path("tickets", pages.tickets, name="tickets"),
     path("history", pages.history, name="history"),
+    path("plans/", billing.plans, name="plans"),
+    path("company/join", billing.company_join, name="company_join"),
+    path("company/apply", billing.company_apply, name="company_apply"),
+    path("plans/buy", billing.plan_buy, name="plan_buy"),
+    path("pay/return/<id:intent_id>/", billing.pay_return, name="pay_return"),
+    path("pay/demo/<str:session_id>/", billing.demo_pay, name="pay_demo"),
+    path("billing", billing.billing, name="billing"),
+    path("billing/<str:action>", billing.billing_action, name="billing_action"),
     path("receipts", receipts.receipts, name="receipts"),
     path("receipts/<id:receipt_id>.pdf", receipts.receipt_pdf, name="receipt_pdf"),
     path(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from officepass.accounts.models import Company, User
+from officepass.accounts.models import Company, CompanyApplication, Plan, User
 from officepass.core import clock
 from officepass.invoices.models import CompanyInvoice, Receipt, ReturnInvoice
 from officepass.invoices.services import (
@@ -19,6 +19,7 @@ from officepass.invoices.services import (
     record_refund,
 )
 from officepass.offices.models import Office, Operator, Space
+from officepass.payments.models import Payment, Refund
 from officepass.settlement.models import Statement
 from officepass.settlement.services import previous_month, statement_close
 from officepass.stays.models import Stay
@@ -45,6 +46,10 @@ class World:
     member: User
     other_staff: User
     other_admin: User
+    plan: Plan
+    payment: Payment
+    refund: Refund
+    application: CompanyApplication
     invoice: CompanyInvoice
     receipt: Receipt
     return_invoice: ReturnInvoice
@@ -60,6 +65,10 @@ class World:
             "member_id": self.employee.pk,
             "action": "grant",
             "operator_id": self.operator.pk,
+            "plan_id": self.plan.pk,
+            "payment_id": self.payment.pk,
+            "refund_id": self.refund.pk,
+            "application_id": self.application.pk,
             "invoice_id": self.invoice.pk,
             "receipt_id": self.receipt.pk,
             "return_invoice_id": self.return_invoice.pk,
@@ -91,6 +100,26 @@ def world(db) -> World:
     report = trouble_report_create(
         member=employee, office_id=office.pk, stay_id=stay.pk, kind="entry_unlock", message="x"
     )
+    secretariat = _user("secretariat@example.com", is_staff=True)
+    sold = factories.plan("alpha-sold", monthly_price_yen=13750)
+    payment = Payment.objects.create(
+        member=employee,
+        plan=sold,
+        kind="first",
+        status="paid",
+        amount_yen=13750,
+        provider="demo",
+        provider_reference="demo_in_alpha",
+        occurred_at=clock.now(),
+    )
+    refund = Refund.objects.create(
+        payment=payment,
+        amount_yen=100,
+        reason="alpha goodwill",
+        status="failed",
+        created_by=secretariat,
+        created_at=clock.now(),
+    )
     return World(
         operator=operator,
         office=office,
@@ -99,7 +128,16 @@ def world(db) -> World:
         employee=employee,
         stay=stay,
         report=report,
-        secretariat=_user("secretariat@example.com", is_staff=True),
+        secretariat=secretariat,
+        plan=sold,
+        payment=payment,
+        refund=refund,
+        application=CompanyApplication.objects.create(
+            applicant=employee,
+            company_name="ALPHA-COMPANY applies",
+            contact_name="x",
+            created_at=clock.now(),
+        ),
         staff=_user("alpha-staff@example.com", operator=operator),
         admin=_user("alpha-admin@example.com", company=company, is_company_admin=True),
         member=factories.member("plain-member@example.com"),

@@ -16,6 +16,7 @@ def test_each_app_registers_its_reconcile_checks_with_core():
         "money_numbering",
         "notifications",
         "settlement",
+        "payments",
     }
 
 
@@ -33,6 +34,8 @@ def test_each_app_registers_its_worker_tasks_with_core():
         "notices_found",
         "notices_sent",
         "settlement",
+        "payment_webhooks",
+        "payment_demo_renewals",
     }
 
 

@@ -69,3 +69,12 @@ def seat_type_if_new(space: object) -> str:
     named オープン席 is not shown as 「オープン席 オープン席」)."""
     words = str(space.get_seat_type_display())  # type: ignore[attr-defined]
     return "" if words.casefold() in str(space.name).casefold() else words  # type: ignore[attr-defined]
+
+
+@register.filter
+def yen(value: object) -> str:
+    """An integer yen amount as ¥13,750."""
+    try:
+        return f"¥{int(str(value)):,}"
+    except ValueError:
+        return ""

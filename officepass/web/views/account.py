@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from officepass.accounts.models import User
 from officepass.accounts.services import (
+    member_email_address_sync,
     member_language_set,
     user_authenticate,
     user_password_set,
@@ -48,6 +49,12 @@ def remember_language(response: HttpResponse, language: str) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME, language, max_age=YEAR, samesite="Lax", httponly=False
     )
     return response
+
+
+def signin_redirect(request: HttpRequest) -> HttpResponse:
+    """allauth's login URL: our sign-in page (lockout and throttling), `next` kept."""
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(reverse("web:signin") + (f"?{query}" if query else ""))
 
 
 def signin(request: HttpRequest) -> HttpResponse:
@@ -217,3 +224,12 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 class PasswordResetComplete(auth_views.PasswordResetCompleteView):
     template_name = "web/password_reset_complete.html"
+
+
+def email_change(request: HttpRequest) -> HttpResponse:
+    """allauth's e-mail page, after making sure the member's proved address is on record."""
+    from allauth.account.views import email as allauth_email
+
+    if isinstance(request.user, User):
+        member_email_address_sync(user=request.user)
+    return allauth_email(request)

@@ -6,6 +6,7 @@ screen for that space, where every duration shows its tickets and the balance af
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -89,6 +90,10 @@ def checkin_landing(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "web/checkin_invalid.html", {"error": exc}, status=exc.status)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    user = member_of(request)
+    if user.plan_id is None and not user.is_staff and user.operator_id is None:
+        # A new member (signed up from this door's poster): choose and pay a plan, then back.
+        return redirect(f"{reverse('web:plans')}?{urlencode({'next': request.get_full_path()})}")
     if request.method == "POST":
         return _check_in(request, space, code)
     return render(request, "web/checkin.html", _checkin_context(request, space, code))
