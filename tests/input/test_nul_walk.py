@@ -98,6 +98,7 @@ def pages(world: World) -> list[tuple[Client, str]]:
     secretariat.force_login(world.secretariat)
     # The password reset link's parts: a wrong pair is the "link expired" page.
     kwargs = {**world.kwargs(), "stay_id": world.stay.pk, "uidb64": "MQ", "token": "x-y"}
+    kwargs.update(intent_id=987_654, session_id="cs_test_none")  # a payment page never begun
     code = factories.code_for(world.space)
     web = walk.namespace_urls("web", kwargs)
     web += [f"/trouble?kind=entry_unlock&stay={world.stay.pk}", f"/c/{code}", "/trouble"]
