@@ -206,6 +206,7 @@ def test_a_retry_after_the_response_was_lost_answers_with_the_committed_effect(
     member = Member(space)
     stay_id = None if path == "check-in" else member.check_in()
     if path == "extend":  # inside the extension window of a 120-minute stay
+        assert stay_id is not None
         Stay.objects.filter(pk=stay_id).update(extension_opens_at=clock.now())
     key = f"{path}-1"
     requests = {
