@@ -1,12 +1,20 @@
 import pytest
 from django.db import connection
 
+from tests.mail import smtp_inbox
+
 
 @pytest.fixture
 def on_postgres() -> None:
     """Skip, with the reason, unless the test database is PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (make test does)")
+
+
+@pytest.fixture
+def inbox(settings):
+    """A real SMTP server (aiosmtpd) that Django sends to: tests/mail.py."""
+    yield from smtp_inbox(settings)
 
 
 @pytest.fixture(autouse=True)

@@ -4,15 +4,11 @@ Stripe's hosted page → back at the door with 10 tickets → 4 h at a 2 h offic
 add-on pack → 13 → the receipt's text checked with pdftotext."""
 
 import re
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from officepass.accounts.models import User
@@ -24,36 +20,6 @@ from tests.payments.fake_stripe import FakeStripe, start_fake_stripe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-pass-phrase-2026"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        self.arrived.set()
-        return "250 OK"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -77,7 +43,7 @@ def _body(message: Any) -> str:
     )
 
 
-def test_from_the_door_poster_to_a_paying_member(new_page, smtp, stripe, tmp_path) -> None:
+def test_from_the_door_poster_to_a_paying_member(new_page, inbox, stripe, tmp_path) -> None:
     office = f.office("H1T 両国", unit_minutes=120)
     space = f.space(office, name="オープン席", quota=2)
     f.plan(
@@ -106,8 +72,8 @@ def test_from_the_door_poster_to_a_paying_member(new_page, smtp, stripe, tmp_pat
 
     # The verification mail, over real SMTP; its link signs in and comes back to the door,
     # which sends a member with no plan to the plans.
-    assert smtp.arrived.wait(10)
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", _body(smtp.messages[0]))
+    assert inbox.arrived.wait(10)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", _body(inbox.messages[0]))
     assert link
     page.goto(link.group(0))
     expect(page).to_have_url(re.compile(r"/plans/\?next=%2Fc%2F"))

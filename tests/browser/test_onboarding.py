@@ -4,14 +4,12 @@ password → creates an office open 08:00–22:00 and closed on Sundays, and two
 typing JSON → prints the door poster → a member checks in there."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from officepass.accounts.models import User
@@ -19,23 +17,9 @@ from officepass.offices.models import Office, Operator
 from officepass.stays.models import Stay
 from tests import factories as f
 from tests.browser.conftest import sign_in
-from tests.stays.test_recovery import Inbox, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 def next_wednesday_morning() -> datetime:

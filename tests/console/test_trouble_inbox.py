@@ -2,28 +2,10 @@
 the member gets by e-mail (a real SMTP server) and reads on their trouble page, the status
 history, filters; every step audited, notes never shown to the member."""
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from officepass.core.models import AuditEntry
 from officepass.support.models import TroubleEntry
-from tests.stays.test_recovery import Inbox, free_port
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 def post(client: Any, world: Any, **data: Any) -> Any:

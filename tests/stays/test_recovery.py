@@ -1,15 +1,12 @@
 """One-tap recovery when the door does not open on entry, and the unlock rate limit."""
 
 import json
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from typing import Any
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.test import Client
 
 from officepass.core.errors import DomainError
@@ -20,39 +17,17 @@ from officepass.stays.services import stay_check_in, stay_unlock
 from officepass.support.models import TroubleReport
 from officepass.tickets.models import LedgerEntry
 from tests import factories as f
+from tests.mail import Inbox, smtp_inbox
 
 pytestmark = pytest.mark.django_db
 MORNING = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 (aiosmtpd); Django sends to it over the socket."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.SECRETARIAT_EMAIL = "secretariat@example.org"
-    try:
-        yield inbox
-    finally:
-        controller.stop()
+    yield from smtp_inbox(settings)
 
 
 def jammed_stay(tickets: int = 2) -> Stay:
