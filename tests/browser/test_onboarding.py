@@ -121,3 +121,22 @@ def test_secretariat_invites_staff_who_set_up_an_office_where_a_member_checks_in
         assert Stay.objects.get(member=member, status="active").space == open_seats
     finally:
         traveller.stop()
+
+
+def test_the_office_pin_sets_latitude_and_longitude(new_page, live_server, settings):
+    """The map pin fills the two fields (tiles come from a local path that has none: the map
+    works without pictures, and nothing leaves 127.0.0.1)."""
+    settings.MAP_TILE_URL = f"{live_server.url}/static/no-tiles/{{z}}/{{x}}/{{y}}.png"
+    operator = Operator.objects.create(name="地図テスト")
+    User.objects.create_user("pin@example.com", f.PASSWORD, operator=operator)
+    page = new_page(locale="ja-JP", viewport={"width": 1024, "height": 900}, is_mobile=False)
+    console_sign_in(page, "pin@example.com")
+    page.goto("/console/offices/new/")
+    expect(page.locator("#map-pin")).to_be_visible()
+    assert page.input_value("#id_lat") == ""
+    box = page.locator("#map-pin").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+    expect(page.locator("#id_lat")).not_to_have_value("")
+    lat, lng = float(page.input_value("#id_lat")), float(page.input_value("#id_lng"))
+    assert 35.6812 < lat < 36 and 139.7671 < lng < 140  # north-east of the start (Tokyo)
