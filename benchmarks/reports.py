@@ -246,6 +246,16 @@ def main() -> None:
         ("staff", "/console/statements/"),
         ("staff", f"/console/statements/{statement.pk}/"),
         ("staff", f"/console/statements/{statement.pk}/statement.pdf"),
+        # issue 15: onboarding, the offices CSV, the trouble inbox
+        ("secretariat", "/console/offices/new/"),
+        ("secretariat", f"/console/offices/{office.pk}/"),
+        ("secretariat", f"/console/offices/import/?operator={office.operator_id}"),
+        ("secretariat", f"/console/offices/export.csv?operator={office.operator_id}"),
+        ("secretariat", "/console/offices/export.csv"),
+        ("secretariat", "/console/trouble/"),
+        ("secretariat", "/console/trouble/?assignee=none&status=new"),
+        ("staff", "/console/offices/export.csv"),
+        ("staff", "/console/trouble/?assignee=me"),
     ]
     users = {
         "secretariat": User.objects.get(email="secretariat@example.com"),
