@@ -43,23 +43,28 @@ INSERT INTO offices_operator (name, payout_per_ticket, registration_number)
   FROM generate_series(1, 20) g;
 INSERT INTO offices_office (operator_id, name, address, lat, lng, timezone, opening_hours,
     closed_dates, unit_minutes, max_stay_minutes, extension_window_minutes, help_desk_phone,
-    rules_allowed, rules_forbidden, is_active)
+    rules_allowed, rules_forbidden, is_active, fair_use_refunds)
   SELECT (SELECT min(id) FROM offices_operator) + (g % 20), 'Office ' || g, 'Tokyo',
     35 + g / 1000.0, 139 + g / 1000.0, 'Asia/Tokyo', '{{}}', '[]', 120, 480, 15, '', '[]', '[]',
-    true
+    true, false
   FROM generate_series(1, {offices}) g;
 INSERT INTO offices_space (office_id, name, seat_type, quota, in_use, seat_image, code_version,
     rotating_display, lock_driver, lock_settings, is_active)
   SELECT o.id, s.name, s.kind, 2, 0, '', 1, false, '', '{{}}', true
   FROM offices_office o, (VALUES ('Open', 'open'), ('Booth', 'booth')) s(name, kind);
-INSERT INTO accounts_plan (code, name, kind, tickets_per_cycle, extensions_need_tickets, postpaid)
-  VALUES ('corporate', 'Corporate', 'corporate', 0, false, true);
+INSERT INTO accounts_plan (code, name, name_en, kind, tickets_per_cycle, extensions_need_tickets,
+    postpaid, active, monthly_price_yen, tax_rate_percent, addon_pack_tickets,
+    addon_pack_price_yen, seat_types)
+  VALUES ('corporate', 'Corporate', 'Corporate', 'corporate', 0, false, true, true, 0, 10, 0, 0,
+    '[]');
 INSERT INTO accounts_company (name, code, plan_id)
   SELECT 'Bench Co', '1234567890123456', id FROM accounts_plan;
 INSERT INTO accounts_user (password, email, name, language, plan_id, company_id,
-    is_company_admin, is_active, is_staff, is_superuser, date_joined)
+    is_company_admin, is_active, is_staff, is_superuser, date_joined, cycle_paid_by_card,
+    email_unverified)
   SELECT '!', 'bench' || g || '@example.com', '', 'ja', (SELECT id FROM accounts_plan),
-    CASE WHEN g <= 50 THEN (SELECT id FROM accounts_company) END, false, true, false, false, now()
+    CASE WHEN g <= 50 THEN (SELECT id FROM accounts_company) END, false, true, false, false, now(),
+    false, false
   FROM generate_series(1, 2000) g;
 INSERT INTO stays_stay (member_id, space_id, office_id, status, started_at, deadline,
     extension_opens_at, ended_at, minutes, tickets_consumed, tickets_refunded, extensions)
@@ -87,12 +92,13 @@ INSERT INTO tickets_ledgerentry (member_id, kind, tickets, balance_after, reason
   WHERE id % 100 = 0;
 UPDATE stays_stay SET tickets_refunded = 1 WHERE id % 100 = 0;
 INSERT INTO accounts_user (password, email, name, language, is_company_admin, is_active,
-    is_staff, is_superuser, date_joined, operator_id)
-  SELECT '!', 'staff@example.com', '', 'ja', false, true, false, false, now(), min(id)
+    is_staff, is_superuser, date_joined, operator_id, cycle_paid_by_card, email_unverified)
+  SELECT '!', 'staff@example.com', '', 'ja', false, true, false, false, now(), min(id),
+    false, false
   FROM offices_operator;
 INSERT INTO accounts_user (password, email, name, language, is_company_admin, is_active,
-    is_staff, is_superuser, date_joined)
-  VALUES ('!', 'secretariat@example.com', '', 'ja', false, true, true, false, now());
+    is_staff, is_superuser, date_joined, cycle_paid_by_card, email_unverified)
+  VALUES ('!', 'secretariat@example.com', '', 'ja', false, true, true, false, now(), false, false);
 INSERT INTO settlement_payoutrate (operator_id, office_id, yen_per_ticket, effective_from,
     created_at, reason)
   SELECT o.id, NULL, o.payout_per_ticket + r.plus, r.day, now(), 'bench'
