@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from officepass.console import access
 from officepass.console.access import OFFICE_ROLES, actor, console_view
-from officepass.console.csvexport import FORMULA_START
+from officepass.core.csvexport import csv_safe_cell
 from officepass.core.errors import DomainError
 from officepass.offices.access import operators_run_by
 from officepass.offices.csvio import (
@@ -100,12 +100,6 @@ def _uploaded_text(request: HttpRequest) -> str:
     return offices_csv_decode(upload.read())
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 @console_view(*OFFICE_ROLES)
 def offices_export(request: HttpRequest) -> HttpResponse:
     user = actor(request)
@@ -118,7 +112,7 @@ def offices_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for row in offices_csv_rows(offices):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([csv_safe_cell(value) for value in row])
     try:
         body = out.getvalue().encode(encoding)
     except UnicodeEncodeError:

@@ -10,7 +10,8 @@ from django.http import HttpResponse
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
+def csv_safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula, quoted (CSV injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -25,5 +26,5 @@ def csv_response(
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([csv_safe_cell(value) for value in row])
     return response
