@@ -92,6 +92,14 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Parameters bound by PostgreSQL, and statements run five times on a connection prepared
+    # there (psycopg's prepare_threshold): the check-in's statements are parsed and planned
+    # once per connection, not on every request (issue 18). DB_SERVER_SIDE_BINDING=0 turns it
+    # off (a pooler in transaction mode that does not keep prepared statements).
+    if env_int("DB_SERVER_SIDE_BINDING", 1):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
+        )
     # A psycopg connection pool per process (Django 5.2) instead of one persistent
     # connection per thread: DB_POOL_MAX_SIZE > 0 turns it on (docs/deployment.md).
     if env_int("DB_POOL_MAX_SIZE", 0) > 0:

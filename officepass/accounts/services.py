@@ -22,6 +22,7 @@ from officepass.accounts.models import (
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.core.prepared import PreparedSelect
 
 TOKEN_PREFIX = "op_"  # noqa: S105 (a prefix, not a secret)
 # Advisory lock key spaces (first key) for sign-in attempts: per e-mail, per client address.
@@ -148,12 +149,19 @@ def token_create_for_login(
     return raw, token
 
 
+# Every API request asks this: compiled once (issue 18), read afresh each time, so a revoked
+# or expired token, or a deactivated member, is refused at once.
+_TOKEN_USER = PreparedSelect(
+    lambda key_hash, now: ApiToken.objects.select_related(
+        "user", "user__plan", "user__company"
+    ).filter(key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now),
+    ApiToken._meta.get_field("key_hash"),
+    ApiToken._meta.get_field("expires_at"),
+)
+
+
 def user_for_token(raw: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user", "user__plan", "user__company")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=clock.now())
-        .first()
-    )
+    token = _TOKEN_USER.first(hash_token(raw), clock.now())
     if token is None or not token.user.is_active:
         return None
     return token.user

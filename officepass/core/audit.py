@@ -9,20 +9,23 @@ from django.db import models
 from officepass.core import clock
 from officepass.core.actions import AuditAction
 from officepass.core.models import AuditEntry
+from officepass.core.prepared import insert
 
 __all__ = ["AuditAction", "audit", "audit_many"]
 
 
 def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any) -> AuditEntry:
     actor_id = getattr(actor, "pk", None)
-    return AuditEntry.objects.create(
-        created_at=clock.now(),
-        actor_id=actor_id,
-        actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        data=data,
+    return insert(
+        AuditEntry(
+            created_at=clock.now(),
+            actor_id=actor_id,
+            actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            data=data,
+        )
     )
 
 

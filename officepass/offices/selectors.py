@@ -9,6 +9,7 @@ from django.db.models import Count, F, QuerySet
 
 from officepass.core import clock
 from officepass.core.errors import DomainError
+from officepass.core.prepared import PreparedSelect
 from officepass.offices import hours
 from officepass.offices.codes import parse_code_window
 from officepass.offices.models import Office, Operator, Space
@@ -31,14 +32,21 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+# Every check-in asks this: compiled once (issue 18), read afresh each time, so a re-issued
+# code or a retired space or office is refused at once.
+_SPACE_FOR_CODE = PreparedSelect(
+    lambda space_id, version: Space.objects.select_related("office", "office__operator").filter(
+        pk=space_id, code_version=version, is_active=True, office__is_active=True
+    ),
+    Space._meta.pk,
+    Space._meta.get_field("code_version"),
+)
+
+
 def space_for_code(code: str) -> Space:
     """The active space a door code names; `invalid_code` if forged, re-issued or retired."""
     space_id, version, window = parse_code_window(code)
-    space = (
-        Space.objects.select_related("office", "office__operator")
-        .filter(pk=space_id, code_version=version, is_active=True, office__is_active=True)
-        .first()
-    )
+    space = _SPACE_FOR_CODE.first(space_id, version)
     if space is None or (space.rotating_display and window is None):
         raise DomainError("invalid_code")
     return space

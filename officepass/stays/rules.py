@@ -3,11 +3,12 @@
 import math
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from officepass.accounts.models import User
+from officepass.accounts.models import Plan, User
 from officepass.core.errors import DomainError
 from officepass.offices import hours
 from officepass.offices.models import Office, Space
@@ -77,6 +78,28 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
         raise DomainError("no_plan")
     if plan.seat_types and space.seat_type not in plan.seat_types:
         raise DomainError("plan_not_valid_here", covers="seat_types")
-    offices = plan.offices.all()
-    if offices.exists() and not offices.filter(pk=space.office_id).exists():
+    limited, covered = _plan_offices(plan.pk, space.office_id)
+    if limited and not covered:
         raise DomainError("plan_not_valid_here", covers="offices")
+
+
+def _plan_offices(plan_id: int, office_id: int) -> tuple[bool, bool]:
+    """Whether the plan lists offices, and whether it lists this one: one statement, its
+    text built once (every check-in asks, issue 18)."""
+    global _PLAN_OFFICES_SQL
+    if _PLAN_OFFICES_SQL is None:
+        field = Plan._meta.get_field("offices")
+        quote = connection.ops.quote_name
+        table = quote(field.remote_field.through._meta.db_table)  # type: ignore[union-attr]
+        plan_col, office_col = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())  # type: ignore[attr-defined]
+        _PLAN_OFFICES_SQL = (
+            f"SELECT EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s), "  # noqa: S608
+            f"EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s AND {office_col} = %s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_PLAN_OFFICES_SQL, [plan_id, plan_id, office_id])
+        limited, covered = cursor.fetchone()
+    return bool(limited), bool(covered)
+
+
+_PLAN_OFFICES_SQL: str | None = None

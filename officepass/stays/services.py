@@ -7,7 +7,7 @@ are recorded inside it and sent after commit.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from officepass.accounts.models import User
@@ -15,6 +15,7 @@ from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
 from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
+from officepass.core.prepared import insert
 from officepass.locks.credentials import (
     lock_credentials_for_stay_extend,
     lock_credentials_for_stay_issue,
@@ -42,10 +43,16 @@ from officepass.tickets.services import (
 
 
 def space_claim(space_id: int) -> bool:
-    """Take one seat: a single guarded UPDATE, so concurrent check-ins cannot oversell."""
-    return (
-        Space.objects.filter(pk=space_id, in_use__lt=F("quota")).update(in_use=F("in_use") + 1) == 1
-    )
+    """Take one seat: a single guarded UPDATE, so concurrent check-ins cannot oversell.
+    Written as SQL: every check-in runs it, and Django compiling the UPDATE cost more than
+    running it (issue 18)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Space._meta.db_table} SET in_use = in_use + 1 "  # noqa: S608
+            "WHERE id = %s AND in_use < quota",
+            [space_id],
+        )
+        return cursor.rowcount == 1
 
 
 def space_release(space: Space) -> None:
@@ -54,9 +61,7 @@ def space_release(space: Space) -> None:
 
 
 def availability_changed(space: Space) -> None:
-    AvailabilityChange.objects.create(
-        space=space, office_id=space.office_id, created_at=clock.now()
-    )
+    insert(AvailabilityChange(space=space, office_id=space.office_id, created_at=clock.now()))
 
 
 # The audit action of each way a stay ends (the vocabulary has no f-strings).
@@ -193,15 +198,17 @@ def _check_in(
     with transaction.atomic():
         if not space_claim(space.pk):
             raise _SeatTaken
-        stay = Stay.objects.create(
-            member=member,
-            space=space,
-            office=office,
-            started_at=now,
-            deadline=deadline,
-            minutes=minutes,
-            tickets_consumed=tickets,
-            extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+        stay = insert(
+            Stay(
+                member=member,
+                space=space,
+                office=office,
+                started_at=now,
+                deadline=deadline,
+                minutes=minutes,
+                tickets_consumed=tickets,
+                extension_opens_at=deadline - timedelta(minutes=office.extension_window_minutes),
+            )
         )
         idempotency_effect("stay.check_in", stay.pk)
         ticket_consume(

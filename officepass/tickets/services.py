@@ -10,6 +10,7 @@ from officepass.accounts.models import Plan, User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
+from officepass.core.prepared import insert
 from officepass.tickets.models import LedgerEntry, TicketAccount
 
 ADDON_PACK_TICKETS = 5
@@ -60,16 +61,18 @@ def _move(
         balance = _apply(member.pk, tickets)
         if balance is None:
             raise DomainError("insufficient_tickets", balance=account.balance, needed=-tickets)
-    return LedgerEntry.objects.create(
-        member=member,
-        kind=kind,
-        tickets=tickets,
-        balance_after=balance,
-        reason=reason,
-        stay=stay,
-        effective_at=at or clock.now(),
-        created_by=actor,
-        idempotency_key=key,
+    return insert(
+        LedgerEntry(
+            member=member,
+            kind=kind,
+            tickets=tickets,
+            balance_after=balance,
+            reason=reason,
+            stay=stay,
+            effective_at=at or clock.now(),
+            created_by=actor,
+            idempotency_key=key,
+        )
     )
 
 
