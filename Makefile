@@ -66,7 +66,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/lint_rules.py
 
-bench: install
+bench: install bench-pretix-prepare
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/push.py
 

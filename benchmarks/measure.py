@@ -1,6 +1,6 @@
 """One measured phase: start load.py processes together, merge what they saw into a Phase.
 
-Latency comes from the load clients, server time from gunicorn's access log, CPU per
+Latency comes from the load clients, server time from the servers' request logs, CPU per
 group of processes from /proc (benchmarks/machine.py).
 """
 
@@ -235,13 +235,22 @@ def load_notes(
 
 
 def server_times(offset: int) -> list[float]:
-    """Request times (ms) gunicorn logged after `offset` bytes of the access log."""
+    """Request times (ms) logged after `offset` bytes of ACCESS_LOG: our ASGI server's request
+    log lines (JSON, `duration_ms`) or pretix's gunicorn access log lines (`status micros`)."""
     time.sleep(0.2)  # the last lines are written just after the last responses
     with open(ACCESS_LOG, "rb") as fh:
         fh.seek(offset)
         lines = fh.read().decode(errors="replace").splitlines()
     times = []
     for line in lines:
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("msg") == "request" and "duration_ms" in record:
+                times.append(float(record["duration_ms"]))
+            continue
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             times.append(int(parts[1]) / 1000.0)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import shlex
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +35,13 @@ from benchmarks.common import (
     PYTHON,
     REFUSAL_MEMBERS,
     ROOT,
+    STREAMS,
     T0,
     log,
 )
 from benchmarks.machine import postgres_facts
 from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
-from benchmarks.procs import Started, children_of, run_checked, seed, start
+from benchmarks.procs import Started, children_of, finish, run_checked, seed, start
 from benchmarks.scaleout import SSE_ROUNDS, pyspy_start, pyspy_summary
 
 # ---------------------------------------------------------------- database
@@ -99,27 +103,26 @@ def grow_offices(ctx: Ctx) -> None:
 
 
 def gunicorn_argv(ctx: Ctx) -> list[str]:
+    """The Procfile's web line (what `make run` and production start): gunicorn with uvicorn
+    workers, one ASGI server for pages, API and event streams. Each request's server time is
+    the `duration_ms` of its request log line (LOG_FORMAT=json), written to ACCESS_LOG."""
     return [
         str(BIN / "gunicorn"),
-        "config.wsgi",
+        "config.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "-c",
+        "python:officepass.ops.gunicorn_conf",
         "--bind",
         f"127.0.0.1:{ctx.port}",
         "--workers",
         str(ctx.args.workers),
-        "--worker-class",
-        ctx.args.worker_class,
-        "--threads",
-        str(ctx.args.threads),
         "--keep-alive",
         "5",
-        "-c",
-        "python:officepass.ops.gunicorn_conf",
-        # Server-side time per request (microseconds), to tell server time from queueing
-        # and client overhead; one short line per request.
-        "--access-logfile",
-        str(ACCESS_LOG),
-        "--access-logformat",
-        "%(s)s %(D)s",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "5",
     ]
 
 
@@ -132,7 +135,7 @@ def start_servers(ctx: Ctx) -> None:
         f"DATABASE_URL={DATABASE_URL} {shlex.join(argv).replace(str(ROOT) + '/', '')}"
         for argv in (web, worker)
     ]
-    ctx.gunicorn = start("gunicorn", web, OUT / "gunicorn.log")
+    ctx.gunicorn = start("gunicorn", web, ACCESS_LOG)
     ctx.worker = start("worker", worker, OUT / "worker.log")
     wait_ready(ctx, (ctx.gunicorn, ctx.worker))
     # Every worker has imported the app and holds a DB connection before we measure.
@@ -141,7 +144,7 @@ def start_servers(ctx: Ctx) -> None:
             client.get("/api/v1/availability?office_id=1")
     ctx.gunicorn.children = children_of(ctx.gunicorn.proc.pid)
     log(
-        f"gunicorn on :{ctx.port} (pid {ctx.gunicorn.proc.pid}, workers "
+        f"gunicorn + uvicorn workers (ASGI) on :{ctx.port} (pid {ctx.gunicorn.proc.pid}, workers "
         f"{sorted(ctx.gunicorn.children)}), worker pid {ctx.worker.proc.pid}"
     )
 
@@ -275,17 +278,80 @@ def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
 
 
 def checkin_phase_b(ctx: Ctx, items: list[list[str]], used: int, half: float) -> None:
-    """The members A left over, paced at `half` check-ins/s for at most `--duration` s."""
-    remaining = len(items) - used
+    """The members A left over, paced at `half` check-ins/s for at most `--duration` s: half
+    of them with no event stream open, half with STREAMS streams open on the same server."""
+    each = (len(items) - used) // 2
+    duration = min(ctx.args.duration, each / half * 0.95)
     phase_b = checkin_load(
         ctx,
         "POST /stays — B: 50% of A",
-        items[used : used + remaining],
-        duration=min(ctx.args.duration, remaining / half * 0.95),
+        items[used : used + each],
+        duration=duration,
         concurrency=256,
         rate=half,
     )
     record(ctx, phase_b, f"open loop paced at {half:.0f}/s, latency from scheduled send")
+    with held_streams(ctx) as connected:
+        phase_s = checkin_load(
+            ctx,
+            f"POST /stays — B with {STREAMS:,} streams open",
+            items[used + each : used + 2 * each],
+            duration=duration,
+            concurrency=256,
+            rate=half,
+        )
+    record(
+        ctx,
+        phase_s,
+        f"open loop paced at {half:.0f}/s; {connected:,} event streams open on the same server, "
+        "each watching one office",
+    )
+
+
+@contextlib.contextmanager
+def held_streams(ctx: Ctx) -> Iterator[int]:
+    """STREAMS event streams held open by a process of their own (benchmarks/sse.py, hold
+    mode), each on one random office, for as long as the block runs; yields how many opened."""
+    jobs = OUT / "jobs"
+    jobs.mkdir(parents=True, exist_ok=True)
+    ready, stop = jobs / "hold.ready", jobs / "hold.stop"
+    ready.unlink(missing_ok=True)
+    stop.unlink(missing_ok=True)
+    offices = sorted({int(c["office"]) for c in ctx.codes})
+    rng = random.Random(STREAMS)
+    job = {
+        "streams_host": "127.0.0.1",
+        "streams_port": ctx.port,
+        "hold": {
+            "office_ids": [rng.choice(offices) for _ in range(STREAMS)],
+            "ready_path": str(ready),
+            "stop_path": str(stop),
+            "max_s": 300,
+        },
+    }
+    job_path, result_path = jobs / "hold.json", jobs / "hold.out.json"
+    job_path.write_text(json.dumps(job))
+    holder = start("load streams", [PYTHON, "benchmarks/sse.py", str(job_path), str(result_path)],
+                   OUT / "load.log")  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not ready.exists():
+            if holder.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stream holder did not open its streams; see {OUT}/load.log")
+            time.sleep(0.1)
+        connected = int(ready.read_text() or 0)
+        log(f"{connected:,} event streams open on :{ctx.port}")
+        yield connected
+    finally:
+        stop.touch()
+        try:
+            holder.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            log("stream holder overran; stopping it")
+        finish(holder)
+    if result_path.exists():
+        held = json.loads(result_path.read_text())
+        log(f"stream holder: {held['connected']:,} streams, {held['events']:,} events received")
 
 
 def fill_space(ctx: Ctx) -> str:

@@ -8,14 +8,17 @@ on error and when the time budget runs out):
     (default 127.0.0.1:5432, user postgres), runs `manage.py migrate`, bulk-loads 1,000
     offices (2 spaces each, quota 2, unit 120 min, open 24 h) and 100,000 corporate postpaid
     members with pre-made API tokens (benchmarks/seed.py);
- 3. starts gunicorn (sync workers, the API), the ASGI stream server (gunicorn + uvicorn
-    workers) and `manage.py worker --interval 0.5`, all with REDIS_URL;
+ 3. starts the web server as the Procfile does (`make run`, production): gunicorn with uvicorn
+    workers, one ASGI server for the API and the event streams; and `manage.py worker
+    --interval 0.5`; all with REDIS_URL;
  4. measures GET /api/v1/availability (1 and 10 office ids) and GET /api/v1/offices?lat&lng
     at 1,000 offices, loads 9,000 more offices, measures again at 10,000;
  5. event-stream fan-out: 1,000 open streams, one check-in per round, time until every
     stream has the change (benchmarks/sse.py);
  6. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
-    open loop paced at half of A's rate; each request a distinct member into a free seat;
+    open loop paced at half of A's rate, then B again with STREAMS event streams open on the
+    same server (each watching one office, as an office page does); each request a distinct
+    member into a free seat;
  7. space_full refusals (the path that answers with nearby offices);
  8. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
     worker marks them forced_out;
@@ -56,7 +59,7 @@ from benchmarks.common import (
     T0,
     log,
 )
-from benchmarks.infra import RssWatch, start_infra, start_streams
+from benchmarks.infra import RssWatch, start_infra
 from benchmarks.machine import machine_info
 from benchmarks.measure import Ctx
 from benchmarks.phases import (
@@ -96,7 +99,7 @@ def parse_args() -> argparse.Namespace:
         "--workers",
         type=int,
         default=DEFAULT_WORKERS,
-        help="gunicorn sync workers (3 measured best on 2 cores: see DEFAULT_WORKERS)",
+        help="web server processes (gunicorn + uvicorn workers; see DEFAULT_WORKERS)",
     )
     parser.add_argument("--clients", type=int, default=1, help="load processes for check-ins")
     parser.add_argument("--concurrency", type=int, default=16, help="phase A in-flight requests")
@@ -109,10 +112,10 @@ def parse_args() -> argparse.Namespace:
         "--worker-class",
         default="gthread",
         choices=("sync", "gthread"),
-        help="gunicorn worker class of the API (and of pretix): gthread keeps connections "
+        help="pretix's gunicorn worker class (pretix is a WSGI app): gthread keeps connections "
         "alive; sync closes each and, since gunicorn 27, waits for the client's FIN",
     )
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=1, help="threads per pretix worker")
     parser.add_argument(
         "--db-pool",
         type=int,
@@ -130,7 +133,7 @@ def prepare(args: argparse.Namespace) -> None:
     """Fresh logs, and signals that unwind through `main` so every process is stopped."""
     os.chdir(ROOT)
     OUT.mkdir(parents=True, exist_ok=True)
-    names = ("gunicorn.log", "worker.log", "load.log", "access.log", "streams.log", "redis.log")
+    names = ("worker.log", "load.log", "access.log", "streams.log", "redis.log")
     for name in (*names, "mosquitto.log", "pretix.log"):
         (OUT / name).write_text("")
     signal.signal(signal.SIGALRM, on_alarm)
@@ -152,13 +155,13 @@ def run_steps(ctx: Ctx, rng: random.Random, rss: RssWatch) -> None:
     migrate(ctx)
     seed_data(ctx)
     start_servers(ctx)
-    ctx.streams = start_streams(ctx.commands)
     read_phases(ctx, OFFICES_SMALL, rng)
     full_code = fill_space(ctx)
     refusal_phase(ctx, full_code, OFFICES_SMALL)
     grow_offices(ctx)
     read_phases(ctx, OFFICES_LARGE, rng)
-    sse_phase(ctx, {ctx.streams.proc.pid} | ctx.streams.children)
+    assert ctx.gunicorn is not None
+    sse_phase(ctx, {ctx.gunicorn.proc.pid} | ctx.gunicorn.children)
     checkin_phases(ctx, rng)
     refusal_phase(ctx, full_code, OFFICES_LARGE)
     ctx.commands.append(

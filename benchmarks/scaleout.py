@@ -9,7 +9,6 @@ from typing import Any
 
 from benchmarks.common import (
     OUT,
-    PORT_STREAMS,
     PYTHON,
     STREAM_MEMBERS,
     STREAMS,
@@ -28,10 +27,10 @@ def sse_codes(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 def sse_phase(ctx: Ctx, streams_pids: set[int]) -> None:
-    """STREAMS open streams on the ASGI server; each round one check-in through gunicorn."""
+    """STREAMS open streams on the web server; each round one check-in on the same server."""
     job = {
         "streams_host": "127.0.0.1",
-        "streams_port": PORT_STREAMS,
+        "streams_port": ctx.port,
         "api_url": ctx.base_url,
         "streams": STREAMS,
         "rounds": [
@@ -59,8 +58,8 @@ def sse_phase(ctx: Ctx, streams_pids: set[int]) -> None:
     result["streams"] = STREAMS
     ctx.sse = result
     ctx.commands.append(
-        f".venv/bin/python benchmarks/sse.py JOB RESULT  ({STREAMS} streams on :{PORT_STREAMS}, "
-        f"{SSE_ROUNDS} check-ins through gunicorn)"
+        f".venv/bin/python benchmarks/sse.py JOB RESULT  ({STREAMS} streams on :{ctx.port}, "
+        f"{SSE_ROUNDS} check-ins on the same server)"
     )
     for r in result["rounds"]:
         lat = r["lat_ms"]

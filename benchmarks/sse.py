@@ -2,6 +2,12 @@
 
     python benchmarks/sse.py JOB.json RESULT.json
 
+With "hold" in JOB.json the process only holds the streams while another phase measures:
+hold = {office_ids: [one per stream: the office it watches, as an office page does],
+ready_path: written once every stream is open, stop_path: it closes them when this file
+appears, max_s: or after this long}; RESULT.json then has connected, events (data lines
+received) and client_cpu_s.
+
 JOB.json: streams_host, streams_port, api_url, streams (N), rounds ([token, code, space_id]
 each: one check-in per round), timeout (s per round). Streams are plain asyncio connections
 (HTTP/1.1, one GET each), so the client costs little beside them.
@@ -18,6 +24,7 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,13 +39,14 @@ class Fanout:
         self.seen: dict[int, float] = {}
         self.all_seen = asyncio.Event()
         self.writers: list[asyncio.StreamWriter] = []
+        self.events = 0
 
-    async def stream(self, index: int, opened: asyncio.Event) -> None:
+    async def stream(self, index: int, opened: asyncio.Event, query: str = "") -> None:
         host, port = self.job["streams_host"], int(self.job["streams_port"])
         reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
         self.writers.append(writer)
         request = (
-            f"GET /api/v1/availability/stream HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"GET /api/v1/availability/stream{query} HTTP/1.1\r\nHost: {host}:{port}\r\n"
             "Accept: text/event-stream\r\n\r\n"
         )
         writer.write(request.encode())
@@ -55,14 +63,45 @@ class Fanout:
                 self.connected += 1
                 if self.connected == int(self.job["streams"]):
                     opened.set()
-            elif line.startswith(b"data: ") and self.expected is not None:
-                self.saw(index, json.loads(line[6:])["id"])
+            elif line.startswith(b"data: "):
+                self.events += 1
+                if self.expected is not None:
+                    self.saw(index, json.loads(line[6:])["id"])
 
     def saw(self, index: int, space_id: int) -> None:
         if space_id == self.expected and index not in self.seen:
             self.seen[index] = time.perf_counter() - self.t0
             if len(self.seen) == self.connected:
                 self.all_seen.set()
+
+    async def hold(self) -> dict[str, Any]:
+        """Open one stream per office id, say so, and hold them until told to stop."""
+        hold = self.job["hold"]
+        office_ids = list(hold["office_ids"])
+        self.job["streams"] = len(office_ids)
+        opened = asyncio.Event()
+        tasks = []
+        for i, office_id in enumerate(office_ids):
+            tasks.append(asyncio.create_task(self.stream(i, opened, f"?office_id={office_id}")))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(opened.wait(), timeout=60)
+        Path(hold["ready_path"]).write_text(str(self.connected))
+        stop_at = time.monotonic() + float(hold["max_s"])
+        while time.monotonic() < stop_at and not Path(hold["stop_path"]).exists():
+            await asyncio.sleep(0.1)
+        for writer in self.writers:
+            writer.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "connected": self.connected,
+            "events": self.events,
+            "client_cpu_s": usage.ru_utime + usage.ru_stime,
+        }
 
     async def run(self) -> dict[str, Any]:
         n = int(self.job["streams"])
@@ -121,7 +160,8 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     with open(sys.argv[1]) as fh:
         job = json.load(fh)
-    result = asyncio.run(Fanout(job).run())
+    fanout = Fanout(job)
+    result = asyncio.run(fanout.hold() if "hold" in job else fanout.run())
     with open(sys.argv[2], "w") as fh:
         json.dump(result, fh)
 

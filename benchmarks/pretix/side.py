@@ -1,14 +1,15 @@
 """pretix side by side: the same load generator, the same concurrency, the same PostgreSQL.
 
-    .venv/bin/python -m benchmarks.pretix.side prepare   # once: venv, pip install, migrations
+    .venv/bin/python -m benchmarks.pretix.side prepare   # once: venv, pip install, data
 
 `prepare` creates .bench/pretix-venv (gitignored) and `pip install pretix gunicorn` from PyPI,
-writes .bench/pretix.cfg and migrates a template database (h_pretix_template), remembered by
-a marker file per pretix version, since pretix's ~300 migrations take minutes. Each bench run
-then clones the template into h_pretix (seconds), creates the equivalent data
-(benchmarks/pretix/setup_data.py: office = event, space = product with a quota, stay = paid
-ticket, door scan = check-in redeem), starts pretix under gunicorn with as many sync workers
-as ours (same class and threads) on PORT_PRETIX, and measures:
+writes .bench/pretix.cfg, migrates a template database and fills it with the equivalent of
+our data set (benchmarks/pretix/setup_data.py: office = event, space = product with a quota,
+stay = paid ticket, door scan = check-in redeem) on as many events as our run has offices
+(OFFICES_LARGE), remembered by a marker file per pretix version and size, since pretix's ~300
+migrations and 10,000 events take minutes. Each bench run then clones the template into
+h_pretix (seconds), starts pretix under gunicorn with as many workers as ours on PORT_PRETIX,
+and measures:
 - POST /api/v1/organizers/{org}/checkinrpc/redeem/ ({"secret", "lists": [id]}), each ticket
   once, closed loop at our check-in concurrency for our phase A's duration, against our
   POST /api/v1/stays phase A;
@@ -30,7 +31,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from benchmarks.common import ACCESS_LOG, OUT, PG, PORT_PRETIX, ROOT, SMALL, log
+from benchmarks.common import ACCESS_LOG, OFFICES_LARGE, OUT, PG, PORT_PRETIX, ROOT, log
 from benchmarks.measure import Ctx, Phase, load, record
 from benchmarks.procs import finish
 
@@ -40,11 +41,13 @@ VPY = VENV / "bin" / "python"
 CONFIG = BENCH / "pretix.cfg"
 DATA_DIR = BENCH / "pretix-data"
 DB = os.environ.get("BENCH_PRETIX_DB", "h_pretix")
-TEMPLATE = f"{DB}_template"
+# As many events as our run has offices, one ticket each (issue 18: an honest comparison).
+EVENTS = OFFICES_LARGE
+TICKETS = OFFICES_LARGE
+TEMPLATE = f"{DB}_template_{EVENTS}"
+DATA_JSON = BENCH / f"pretix-data-{EVENTS}.json"
 PG_HOST, PG_PORT = PG.rsplit("@", 1)[1].split(":")
 PG_USER = PG.split("//", 1)[1].split("@", 1)[0]
-EVENTS = 20 if SMALL else 100
-TICKETS = 2_000 if SMALL else 8_000
 
 
 def config_text(db: str) -> str:
@@ -96,13 +99,20 @@ def prepare() -> str:
         version = pretix_version()
         if version is None:
             raise RuntimeError("pretix installed but cannot be imported")
-    marker = BENCH / f"pretix-template-{version}.ok"
-    if not marker.exists():
+    marker = BENCH / f"pretix-template-{version}-{EVENTS}.ok"
+    if not marker.exists() or not DATA_JSON.exists():
         log(f"migrating pretix {version} into template database {TEMPLATE} (once)")
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
-        sh([str(VPY), "-m", "pretix", "migrate", "--noinput"], pretix_env(TEMPLATE), 1500)
+        env = pretix_env(TEMPLATE)
+        sh([str(VPY), "-m", "pretix", "migrate", "--noinput"], env, 1500)
+        log(f"creating {EVENTS:,} pretix events with {TICKETS:,} tickets in {TEMPLATE} (once)")
+        made = sh(
+            [str(VPY), str(ROOT / "benchmarks/pretix/setup_data.py"), "--events", str(EVENTS),
+             "--tickets", str(TICKETS), "--out", str(DATA_JSON)], env, 3600,
+        )  # fmt: skip
+        log(f"pretix data: {made.strip()}")
         marker.write_text(version)
     return version
 
@@ -192,19 +202,15 @@ def pretix_side_by_side(ctx: Ctx) -> None:
         t = time.monotonic()
         fresh_database()
         env = pretix_env(DB)
-        out = OUT / "pretix-data.json"
-        made = sh(
-            [str(VPY), str(ROOT / "benchmarks/pretix/setup_data.py"), "--events", str(EVENTS),
-             "--tickets", str(TICKETS), "--out", str(out)], env, 300,
-        )  # fmt: skip
-        log(f"pretix {version}: data {made.strip()} in {time.monotonic() - t:.0f}s")
+        log(f"pretix {version}: {EVENTS:,} events cloned from {TEMPLATE} in "
+            f"{time.monotonic() - t:.0f}s")  # fmt: skip
         ctx.commands.append(
-            f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}; .bench/pretix-venv/bin/python "
-            f"benchmarks/pretix/setup_data.py --events {EVENTS} --tickets {TICKETS}"
+            f"CREATE DATABASE {DB} TEMPLATE {TEMPLATE}  (made once by .bench/pretix-venv/bin/"
+            f"python benchmarks/pretix/setup_data.py --events {EVENTS} --tickets {TICKETS})"
         )
         start_pretix(ctx, env)
         try:
-            redeem_phase, avail_phase = measure(ctx, json.loads(out.read_text()))
+            redeem_phase, avail_phase = measure(ctx, json.loads(DATA_JSON.read_text()))
         finally:
             assert ctx.pretix_server is not None
             finish(ctx.pretix_server)

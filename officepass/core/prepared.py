@@ -124,7 +124,8 @@ class PreparedSelect(Generic[M]):
                     (pos, tuple(convs), expression)
                     for pos, (convs, expression) in converters.items()
                 ),
-                populators=tuple(get_related_populators(klass_info, select, queryset.db)),
+                # Django 5.2's signature (the stubs already follow Django 6's).
+                populators=tuple(get_related_populators(klass_info, select, queryset.db)),  # type: ignore[call-arg]
             )
             self._compiled[vendor] = compiled
             return compiled
@@ -184,12 +185,13 @@ def _insert_plan(model: type[Model]) -> _InsertPlan | None:
         quote = connection.ops.quote_name
         returning = connection.features.can_return_columns_from_insert
         # Names from the model's metadata, quoted; values only as parameters.
+        columns = ", ".join(quote(str(f.column)) for f in fields)
         sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+            f"INSERT INTO {quote(str(meta.db_table))} ({columns}) "  # noqa: S608
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
         if returning:
-            sql += f" RETURNING {quote(meta.pk.column)}"
+            sql += f" RETURNING {quote(str(meta.pk.column))}"
         plan = _InsertPlan(sql=sql, fields=fields, returning=returning)
     _insert_plans[key] = plan
     return plan
@@ -207,7 +209,7 @@ def insert(obj: M) -> M:
         signals.pre_save.send(
             sender=model, instance=obj, raw=False, using=using, update_fields=None
         )
-    obj._prepare_related_fields_for_save(operation_name="save")
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     values: Sequence[Any] = [
         field.get_db_prep_save(field.pre_save(obj, True), connection) for field in plan.fields
     ]

@@ -90,8 +90,9 @@ def _plan_offices(plan_id: int, office_id: int) -> tuple[bool, bool]:
     if _PLAN_OFFICES_SQL is None:
         field = Plan._meta.get_field("offices")
         quote = connection.ops.quote_name
-        table = quote(field.remote_field.through._meta.db_table)  # type: ignore[union-attr]
-        plan_col, office_col = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())  # type: ignore[attr-defined]
+        through = Plan.offices.through  # the table of the plan's offices
+        table = quote(through._meta.db_table)
+        plan_col, office_col = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
         _PLAN_OFFICES_SQL = (
             f"SELECT EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s), "  # noqa: S608
             f"EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s AND {office_col} = %s)"
