@@ -177,11 +177,10 @@ def read_paths(ctx: Ctx, n_offices: int, rng: random.Random) -> dict[str, list[s
         "/api/v1/availability?" + "&".join(f"office_id={o}" for o in rng.sample(offices, 10))
         for _ in range(5000)
     ]
-    near = [
-        f"/api/v1/offices?lat={rng.uniform(31, 43):.5f}&lng={rng.uniform(129, 145):.5f}"
-        for _ in range(1000)
-    ]
-    return {"one": one, "ten": ten, "near": near}
+    points = [f"lat={rng.uniform(31, 43):.5f}&lng={rng.uniform(129, 145):.5f}" for _ in range(1000)]
+    near = [f"/api/v1/offices?{point}" for point in points]
+    nearby = [f"/api/v1/offices/nearby?{point}" for point in points]
+    return {"one": one, "ten": ten, "near": near, "nearby": nearby}
 
 
 def closed_phase(
@@ -209,6 +208,7 @@ def read_phases(ctx: Ctx, n_offices: int, rng: random.Random) -> None:
         ("one", f"GET /availability, 1 office_id — {label}"),
         ("ten", f"GET /availability, 10 office_ids — {label}"),
         ("near", f"GET /offices?lat&lng (nearest 50) — {label}"),
+        ("nearby", f"GET /offices/nearby (nearest 50, light list) — {label}"),
     ]
     for key, name in cases:
         closed_phase(ctx, name, "get", paths[key])

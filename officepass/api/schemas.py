@@ -86,6 +86,29 @@ class OfficeList(Out):
     items: list[OfficeOut]
 
 
+class NearbySpace(Out):
+    id: int
+    seat_type: SeatTypeLiteral
+    remaining: int
+    symbol: Literal["○", "△", "×"]
+
+
+class NearbyOffice(Out):
+    """An open office in the light nearest list: what a map or a "where now" list shows."""
+
+    id: int
+    name: str
+    lat: float
+    lng: float
+    distance_m: float
+    closes_at: datetime
+    spaces: list[NearbySpace]
+
+
+class NearbyList(Out):
+    items: list[NearbyOffice]
+
+
 class Option(Out):
     minutes: int
     tickets: int

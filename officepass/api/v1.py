@@ -16,6 +16,7 @@ from officepass.api.streams import availability_stream
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.offices import selectors as offices
+from officepass.offices.nearby import offices_nearby
 from officepass.offices.shapes import office_out, space_detail_out
 from officepass.stays import rules, services
 from officepass.stays import selectors as stays
@@ -100,6 +101,35 @@ def office_list(request: HttpRequest, filters: Query[OfficeFilter]) -> dict[str,
         open_only=filters.lat is not None,
     )
     return {"items": [office_out(o, distance=d) for o, d in rows]}
+
+
+class NearbyFilter(schemas.Schema):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    seat_type: schemas.SeatTypeLiteral | None = None
+    available: bool | None = None
+    limit: int = 50
+
+
+@api.get(
+    "/offices/nearby",
+    auth=None,
+    response={200: schemas.NearbyList, 400: ERR},
+    tags=["offices"],
+    summary="The open offices nearest a point, light shape (for maps and nearby lists)",
+)
+def office_nearby(request: HttpRequest, filters: Query[NearbyFilter]) -> dict[str, Any]:
+    """Open offices nearest first, each `{id, name, lat, lng, distance_m, closes_at, spaces:
+    [{id, seat_type, remaining, symbol}]}`; `GET /offices/{id}` has the rest."""
+    items = offices_nearby(
+        lat=filters.lat,
+        lng=filters.lng,
+        seat_type=filters.seat_type,
+        available=filters.available,
+        limit=max(1, min(filters.limit, 200)),
+        at=clock.now(),
+    )
+    return {"items": items}
 
 
 @api.get(

@@ -95,7 +95,7 @@ def offices_nearest(
             if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
         ]
         if radius is None or len(located) >= limit:
-            located.sort(key=lambda item: item[1])
+            located.sort(key=lambda item: (item[1], item[0]))  # ties: lowest id first
             return located[:limit]
     return []
 
@@ -168,12 +168,7 @@ def office_search(
     offices from any search (the API's nearby lists).
     """
     open_only = open_only or bool(available)
-    rows = Office.objects.filter(is_active=True)
-    if seat_type:
-        with_type = Space.objects.filter(seat_type=seat_type, is_active=True)
-        rows = rows.filter(pk__in=with_type.values("office_id"))
-    if available:
-        rows = rows.filter(pk__in=offices_with_free_seat(seat_type=seat_type).values("pk"))
+    rows = _searched(seat_type=seat_type, available=available)
     ranked: list[tuple[int, float | None]]
     if lat is not None and lng is not None and open_only:
         ranked = list(nearest_open(lat=lat, lng=lng, offices=rows, limit=limit, at=clock.now()))
@@ -184,6 +179,17 @@ def office_search(
     found = Office.objects.select_related("operator").prefetch_related("spaces")
     by_id = found.in_bulk([pk for pk, _ in ranked])
     return [(by_id[pk], dist) for pk, dist in ranked]
+
+
+def _searched(*, seat_type: str | None, available: bool | None) -> QuerySet[Office]:
+    """Active offices with a space of `seat_type`, and with a free one if `available`."""
+    rows = Office.objects.filter(is_active=True)
+    if seat_type:
+        with_type = Space.objects.filter(seat_type=seat_type, is_active=True)
+        rows = rows.filter(pk__in=with_type.values("office_id"))
+    if available:
+        rows = rows.filter(pk__in=offices_with_free_seat(seat_type=seat_type).values("pk"))
+    return rows
 
 
 def operators_with_office_count() -> QuerySet[Operator]:

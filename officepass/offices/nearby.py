@@ -1,0 +1,143 @@
+"""The light nearest list (`GET /api/v1/offices/nearby`, issue 18): open offices nearest
+first, each with its spaces' availability — what a map or a "where can I go now" list shows.
+
+It reads only what it returns, in statements whose text is built once: the coordinates inside
+a box ring by ring (the `office_lat_lng` index), then name and hours of the nearest candidates,
+then their spaces' counters. Distances are the same haversine, in the same order (nearest, then
+lowest id), as `selectors.offices_nearest`, so the list matches `GET /api/v1/offices?lat&lng`.
+Opening hours are read as stored and each distinct timetable is worked out once per request
+(most offices share one).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.db import connection
+
+from officepass.offices import hours
+from officepass.offices.models import Office, Space
+from officepass.offices.selectors import METRES_PER_DEGREE, SEARCH_RINGS_M, distance_m, symbol
+
+
+@cache
+def _box_sql(seat_type: bool, available: bool, box: bool) -> str:
+    office, space = Office._meta.db_table, Space._meta.db_table
+    where = ["o.is_active"]
+    if box:
+        where.append("o.lat BETWEEN %s AND %s AND o.lng BETWEEN %s AND %s")
+    if seat_type or available:
+        spaces = ["s.is_active"]
+        if seat_type:
+            spaces.append("s.seat_type = %s")
+        if available:
+            spaces.append("s.in_use < s.quota")
+        where.append(f"o.id IN (SELECT s.office_id FROM {space} s WHERE {' AND '.join(spaces)})")  # noqa: S608
+    return f"SELECT o.id, o.lat, o.lng FROM {office} o WHERE {' AND '.join(where)}"  # noqa: S608
+
+
+def _in(sql: str, ids: Sequence[int]) -> str:
+    return sql.replace("IN_IDS", f"IN ({', '.join(['%s'] * len(ids))})")
+
+
+def _ranked(
+    lat: float, lng: float, *, seat_type: str | None, available: bool, wanted: int
+) -> list[tuple[int, float]]:
+    """(office id, metres) of the `wanted` nearest matching offices, ring by ring: within a
+    ring of radius r every office closer than r is found, so once `wanted` of them lie within
+    r they are exactly the nearest."""
+    extra: list[Any] = [seat_type] if seat_type else []
+    with connection.cursor() as cursor:
+        for radius in SEARCH_RINGS_M:
+            if radius is None:
+                cursor.execute(_box_sql(bool(seat_type), available, box=False), extra)
+            else:
+                dlat = radius / METRES_PER_DEGREE
+                dlng = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+                bounds = [lat - dlat, lat + dlat, lng - dlng, lng + dlng]
+                cursor.execute(_box_sql(bool(seat_type), available, box=True), bounds + extra)
+            located = [
+                (pk, dist)
+                for pk, o_lat, o_lng in cursor.fetchall()
+                if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
+            ]
+            if radius is None or len(located) >= wanted:
+                located.sort(key=lambda item: (item[1], item[0]))
+                return located[:wanted]
+    return []
+
+
+_DETAILS = f"SELECT id, name, lat, lng, opening_hours, closed_dates, timezone FROM {Office._meta.db_table} WHERE id IN_IDS"  # noqa: E501, S608
+_SPACES = f"SELECT office_id, id, seat_type, quota, in_use FROM {Space._meta.db_table} WHERE is_active AND office_id IN_IDS ORDER BY id"  # noqa: E501, S608
+
+
+def _loaded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def offices_nearby(
+    *,
+    lat: float,
+    lng: float,
+    seat_type: str | None,
+    available: bool | None,
+    limit: int,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """Open matching offices nearest first: `{id, name, lat, lng, distance_m, closes_at,
+    spaces: [{id, seat_type, remaining, symbol}]}`."""
+    windows: dict[tuple[Any, Any, str], tuple[datetime, datetime] | None] = {}
+    wanted = limit * 2
+    while True:
+        ranked = _ranked(lat, lng, seat_type=seat_type, available=bool(available), wanted=wanted)
+        ids = [pk for pk, _ in ranked]
+        details: dict[int, tuple[Any, ...]] = {}
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(_in(_DETAILS, ids), ids)
+                details = {row[0]: row[1:] for row in cursor.fetchall()}
+        found: list[tuple[int, float, str, float, float, datetime]] = []
+        for pk, dist in ranked:
+            name, o_lat, o_lng, opening, closed, tz = details[pk]
+            key = (opening, closed, tz)  # as stored: one timetable worked out once
+            if key not in windows:
+                windows[key] = hours.open_window(_loaded(opening), _loaded(closed), tz, at)
+            window = windows[key]
+            if window is not None:
+                found.append((pk, dist, name, o_lat, o_lng, window[1]))
+                if len(found) == limit:
+                    break
+        if len(found) >= limit or len(ranked) < wanted:
+            break
+        wanted *= 4
+    spaces: dict[int, list[dict[str, Any]]] = {pk: [] for pk, *_ in found}
+    if spaces:
+        with connection.cursor() as cursor:
+            cursor.execute(_in(_SPACES, list(spaces)), list(spaces))
+            for office_id, space_id, kind, quota, in_use in cursor.fetchall():
+                remaining = max(quota - in_use, 0)
+                spaces[office_id].append(
+                    {
+                        "id": space_id,
+                        "seat_type": kind,
+                        "remaining": remaining,
+                        "symbol": symbol(remaining),
+                    }
+                )
+    return [
+        {
+            "id": pk,
+            "name": name,
+            "lat": o_lat,
+            "lng": o_lng,
+            "distance_m": round(dist, 1),
+            "closes_at": closes_at,
+            "spaces": spaces[pk],
+        }
+        for pk, dist, name, o_lat, o_lng, closes_at in found
+    ]

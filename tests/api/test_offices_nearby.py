@@ -1,0 +1,103 @@
+"""Issue 18: GET /api/v1/offices/nearby, the light nearest list — the same offices, in the same
+order, as the full list's nearby search, with only what a map or a "where now" list shows, in
+a fixed number of statements however many offices there are."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from officepass.offices import hours
+from officepass.offices.selectors import SEARCH_RINGS_M
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+# 04:31 in Tokyo on Tuesday 24 November 2026: offices open 08:00–22:00 are closed.
+AT_0431_TOKYO = datetime(2026, 11, 23, 19, 31, tzinfo=UTC)
+DAYTIME = {d: ["08:00", "22:00"] for d in hours.DAYS}
+
+
+def grid(n: int) -> list:
+    """n offices on a grid north-east of Shinjuku, every seventh closed at night, each with an
+    open space (quota 2) and a booth (quota 1)."""
+    made = []
+    for i in range(n):
+        office = f.office(
+            f"Grid {i:03d}",
+            lat=35.69 + (i % 10) * 0.01,
+            lng=139.70 + (i // 10) * 0.01,
+            opening_hours=DAYTIME if i % 7 == 3 else hours.always_open(),
+        )
+        f.space(office, name="Open", seat_type="open", quota=2)
+        f.space(office, name="Booth", seat_type="booth", quota=1)
+        made.append(office)
+    return made
+
+
+@time_machine.travel(AT_0431_TOKYO, tick=False)
+def test_it_lists_what_the_full_list_lists_nearest_first_with_each_spaces_availability(client):
+    offices = grid(40)
+    booth = offices[0].spaces.get(seat_type="booth")
+    booth.in_use = 1
+    booth.save(update_fields=["in_use"])
+    query = "lat=35.69&lng=139.70&limit=12"
+    light = client.get(f"/api/v1/offices/nearby?{query}")
+    full = client.get(f"/api/v1/offices?{query}")
+    assert light.status_code == 200 and full.status_code == 200
+    items = light.json()["items"]
+    assert [o["id"] for o in items] == [o["id"] for o in full.json()["items"]]
+    assert len(items) == 12
+    assert all(o["name"] != "Grid 003" for o in items)  # closed at 04:31: never offered
+    distances = [o["distance_m"] for o in items]
+    assert distances == sorted(distances) and distances[0] == 0.0
+    first = items[0]
+    assert set(first) == {"id", "name", "lat", "lng", "distance_m", "closes_at", "spaces"}
+    assert first["name"] == "Grid 000" and (first["lat"], first["lng"]) == (35.69, 139.70)
+    assert first["spaces"] == [
+        {"id": first["spaces"][0]["id"], "seat_type": "open", "remaining": 2, "symbol": "○"},
+        {"id": booth.pk, "seat_type": "booth", "remaining": 0, "symbol": "×"},
+    ]
+
+
+@time_machine.travel(AT_0431_TOKYO, tick=False)
+def test_seat_type_and_available_filter_as_the_full_list_does(client):
+    offices = grid(20)
+    for office in offices[:5]:
+        office.spaces.filter(seat_type="booth").update(in_use=1)
+    for query in ("seat_type=booth&available=true", "seat_type=open", "available=true"):
+        url = f"lat=35.69&lng=139.70&limit=8&{query}"
+        light = client.get(f"/api/v1/offices/nearby?{url}").json()["items"]
+        full = client.get(f"/api/v1/offices?{url}").json()["items"]
+        assert [o["id"] for o in light] == [o["id"] for o in full], query
+    free_booths = client.get("/api/v1/offices/nearby?lat=35.69&lng=139.70&seat_type=booth"
+                             "&available=true&limit=50").json()["items"]  # fmt: skip
+    assert {o["id"] for o in free_booths}.isdisjoint({o.pk for o in offices[:5]})
+
+
+@time_machine.travel(AT_0431_TOKYO, tick=False)
+def test_it_reads_only_what_it_returns_in_statements_that_do_not_grow_with_the_network(client):
+    grid(30)
+    url = "/api/v1/offices/nearby?lat=35.69&lng=139.70&limit=5"
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.get(url).json()["items"]) == 5
+    far = f.office("Far away", lat=43.06, lng=141.35)  # Sapporo: outside every small ring
+    for i in range(150):
+        f.space(f.office(f"Sapporo {i}", lat=43.0 + i * 1e-4, lng=141.3, operator=far.operator))
+    with CaptureQueriesContext(connection) as large:
+        assert len(client.get(url).json()["items"]) == 5
+    statements = [q["sql"] for q in large]
+    assert len(statements) == len(small) <= len(SEARCH_RINGS_M) + 2, statements
+    assert not any(word in sql for sql in statements for word in ("address", "help_desk", "rules"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "lat=35.69", "lat=91&lng=139.7", "lat=35.69&lng=abc", "lat=nan&lng=139.7",
+     "lat=35.69&lng=139.7&seat_type=sofa", "lat=35.69&lng=139.7&limit=x"],
+)  # fmt: skip
+def test_bad_coordinates_and_filters_are_a_stable_400(client, query):
+    response = client.get(f"/api/v1/offices/nearby?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
