@@ -119,9 +119,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--db-pool",
         type=int,
-        default=8,
-        help="DB_POOL_MAX_SIZE for our servers (psycopg pool per process, as the Procfile's "
-        "web line sets; 0: persistent connections)",
+        default=0,
+        help="DB_POOL_MAX_SIZE for our servers (psycopg pool per process; 0: a persistent "
+        "connection per thread, as the Procfile runs)",
     )
     parser.add_argument("--no-pretix", action="store_true", help="skip pretix side by side")
     args = parser.parse_args()
