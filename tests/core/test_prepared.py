@@ -1,0 +1,139 @@
+"""core.prepared (issue 18): a queryset compiled once gives what the ORM gives, every time; an
+insert writes what `Model.save` writes, with its signals and its rollback."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, signals
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from officepass.accounts.models import ApiToken
+from officepass.accounts.services import hash_token
+from officepass.core import clock
+from officepass.core.audit import AuditAction, audit
+from officepass.core.models import AuditEntry
+from officepass.core.prepared import PreparedSelect, insert
+from officepass.offices.models import Space
+from officepass.stays.models import AvailabilityChange
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOKEN_USER = PreparedSelect(
+    lambda key_hash, now: ApiToken.objects.select_related(
+        "user", "user__plan", "user__company"
+    ).filter(key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now),
+    ApiToken._meta.get_field("key_hash"),
+    ApiToken._meta.get_field("expires_at"),
+)
+SPACE = PreparedSelect(
+    lambda space_id, version: Space.objects.select_related("office", "office__operator").filter(
+        pk=space_id, code_version=version, is_active=True
+    ),
+    Space._meta.pk,
+    Space._meta.get_field("code_version"),
+)
+
+
+def fields(obj: Model) -> dict[str, Any]:
+    return {k: v for k, v in obj.__dict__.items() if not k.startswith("_")}
+
+
+def token(member: Any, raw: str, *, days: int = 30) -> ApiToken:
+    now = clock.now()
+    return ApiToken.objects.create(
+        user=member, key_hash=hash_token(raw), prefix=raw[:10], created_at=now,
+        expires_at=now + timedelta(days=days),
+    )  # fmt: skip
+
+
+def test_it_builds_the_same_instances_as_the_orm_with_their_related_rows():
+    member = f.member("p@example.com")
+    token(member, "op_prepared")
+    now = clock.now()
+    ours = TOKEN_USER.first(hash_token("op_prepared"), now)
+    orm = (
+        ApiToken.objects.select_related("user", "user__plan", "user__company")
+        .filter(key_hash=hash_token("op_prepared"), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    assert ours is not None and orm is not None
+    assert fields(ours) == fields(orm)
+    assert fields(ours.user) == fields(orm.user)
+    assert fields(ours.user.plan) == fields(orm.user.plan)
+    assert ours.user.company is None and orm.user.company is None
+    with CaptureQueriesContext(connection) as reads:  # the related rows came with it
+        assert ours.user.plan.code == orm.user.plan.code
+    assert len(reads) == 0
+    space = f.space()
+    ours_space = SPACE.first(space.pk, space.code_version)
+    assert ours_space is not None
+    assert fields(ours_space) == fields(Space.objects.get(pk=space.pk))
+    assert ours_space.office.operator.name == space.office.operator.name
+
+
+def test_it_reads_afresh_each_time_and_compiles_once(monkeypatch):
+    member = f.member("p@example.com")
+    made = token(member, "op_revoked")
+    raw = hash_token("op_revoked")
+    assert TOKEN_USER.first(raw, clock.now()) is not None
+    compiled = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or real(self, *a, **k)
+    )
+    ApiToken.objects.filter(pk=made.pk).update(revoked_at=clock.now())
+    compiled.clear()
+    assert TOKEN_USER.first(raw, clock.now()) is None  # revoked: refused at once
+    ApiToken.objects.filter(pk=made.pk).update(revoked_at=None)
+    assert TOKEN_USER.first(raw, clock.now() + timedelta(days=31)) is None  # expired then
+    assert TOKEN_USER.first(raw, clock.now()) is not None
+    assert compiled == []  # read afresh three times, never compiled again
+    assert ApiToken.objects.filter(pk=made.pk).exists()
+    assert compiled  # (an ORM select is compiled: the counter counts)
+
+
+def test_arguments_are_prepared_as_the_orm_prepares_them():
+    space = f.space()
+    assert SPACE.first(space.pk, space.code_version + 1) is None  # re-issued code
+    assert SPACE.first(space.pk, 2**31) is None  # more than the column holds: no row, no error
+    assert SPACE.first(2**63, 1) is None
+    assert Space.objects.filter(pk=2**63).first() is None  # as the ORM answers
+
+
+def test_an_insert_writes_what_save_writes_and_sends_its_signals():
+    space = f.space()
+    seen: list[tuple[Any, bool]] = []
+
+    def receiver(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.pk, created))
+
+    signals.post_save.connect(receiver, sender=AvailabilityChange, dispatch_uid="test-prepared")
+    try:
+        change = insert(
+            AvailabilityChange(space=space, office_id=space.office_id, created_at=clock.now())
+        )
+    finally:
+        signals.post_save.disconnect(dispatch_uid="test-prepared", sender=AvailabilityChange)
+    assert change.pk is not None and change._state.adding is False
+    assert seen == [(change.pk, True)]
+    stored = AvailabilityChange.objects.get(pk=change.pk)
+    assert (stored.space_id, stored.office_id, stored.created_at) == (
+        space.pk,
+        space.office_id,
+        change.created_at,
+    )
+    entry = audit(actor=None, action=AuditAction.STAY_CHECK_IN, target=space, note="新宿", n=[1])
+    assert AuditEntry.objects.get(pk=entry.pk).data == {"note": "新宿", "n": [1]}  # JSON as save
+
+
+def test_a_failed_insert_rolls_the_whole_transaction_back():
+    space = f.space()
+    before = AvailabilityChange.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(AvailabilityChange(space=space, office_id=space.office_id, created_at=clock.now()))
+        insert(AvailabilityChange(space_id=space.pk + 10_000, office_id=1, created_at=None))
+    assert AvailabilityChange.objects.count() == before
