@@ -216,6 +216,8 @@ def read_phases(ctx: Ctx, n_offices: int, rng: random.Random) -> None:
 
 # ---------------------------------------------------------------- check-ins
 
+KEEP_FREE = LAG_STAYS + 100
+
 
 def checkin_items(ctx: Ctx, rng: random.Random) -> list[list[str]]:
     """(member token, door code) pairs: each member once, each seat of each space at most once.
@@ -224,8 +226,10 @@ def checkin_items(ctx: Ctx, rng: random.Random) -> list[list[str]]:
     all offices and every request finds a free seat.
     """
     # ctx.codes[0] is the space kept full for the space_full phases.
-    # The last SSE_ROUNDS spaces are the event-stream phase's (benchmarks/scaleout.py).
-    slots = [c["code"] for c in ctx.codes[1:-SSE_ROUNDS] for _ in range(c["quota"])]
+    # The last SSE_ROUNDS spaces are the event-stream phase's (benchmarks/scaleout.py); the
+    # KEEP_FREE before them stay empty for the forced-checkout and profile steps, which need
+    # spaces nobody checked into (the check-in phases could otherwise take every seat).
+    slots = [c["code"] for c in ctx.codes[1 : -(SSE_ROUNDS + KEEP_FREE)] for _ in range(c["quota"])]
     rng.shuffle(slots)
     return [[ctx.token(i), slots[i]] for i in range(min(CHECKIN_MEMBERS, len(slots)))]
 
