@@ -52,8 +52,12 @@ def _ranked(
     ring of radius r every office closer than r is found, so once `wanted` of them lie within
     r they are exactly the nearest."""
     extra: list[Any] = [seat_type] if seat_type else []
+    # Start one ring inside the one that last sufficed for this many offices (a network's
+    # density changes slowly): most searches then read one or two boxes, not four. Any ring
+    # gives the exact answer once it holds enough offices; a ring too small only costs a read.
+    first = max(_LAST_RING.get(wanted, 0) - 1, 0)
     with connection.cursor() as cursor:
-        for radius in SEARCH_RINGS_M:
+        for index, radius in enumerate(SEARCH_RINGS_M[first:], start=first):
             if radius is None:
                 cursor.execute(_box_sql(bool(seat_type), available, box=False), extra)
             else:
@@ -67,9 +71,13 @@ def _ranked(
                 if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
             ]
             if radius is None or len(located) >= wanted:
+                _LAST_RING[wanted] = index
                 located.sort(key=lambda item: (item[1], item[0]))
                 return located[:wanted]
     return []
+
+
+_LAST_RING: dict[int, int] = {}  # wanted → index of the ring that last held enough
 
 
 _DETAILS = f"SELECT id, name, lat, lng, opening_hours, closed_dates, timezone FROM {Office._meta.db_table} WHERE id IN_IDS"  # noqa: E501, S608

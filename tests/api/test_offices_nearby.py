@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from officepass.offices import hours
+from officepass.offices import hours, nearby
 from officepass.offices.selectors import SEARCH_RINGS_M
 from tests import factories as f
 
@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 # 04:31 in Tokyo on Tuesday 24 November 2026: offices open 08:00–22:00 are closed.
 AT_0431_TOKYO = datetime(2026, 11, 23, 19, 31, tzinfo=UTC)
 DAYTIME = {d: ["08:00", "22:00"] for d in hours.DAYS}
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_ring(monkeypatch):
+    """Each test starts with no ring remembered from an earlier search."""
+    monkeypatch.setattr(nearby, "_LAST_RING", {})
 
 
 def grid(n: int) -> list:
@@ -85,10 +91,14 @@ def test_it_reads_only_what_it_returns_in_statements_that_do_not_grow_with_the_n
     far = f.office("Far away", lat=43.06, lng=141.35)  # Sapporo: outside every small ring
     for i in range(150):
         f.space(f.office(f"Sapporo {i}", lat=43.0 + i * 1e-4, lng=141.3, operator=far.operator))
+    nearby._LAST_RING.clear()  # the same search as the first, from the same start
     with CaptureQueriesContext(connection) as large:
         assert len(client.get(url).json()["items"]) == 5
     statements = [q["sql"] for q in large]
     assert len(statements) == len(small) <= len(SEARCH_RINGS_M) + 2, statements
+    with CaptureQueriesContext(connection) as again:  # from the ring that sufficed, less
+        assert len(client.get(url).json()["items"]) == 5
+    assert len(again) <= len(large)
     assert not any(word in sql for sql in statements for word in ("address", "help_desk", "rules"))
 
 
