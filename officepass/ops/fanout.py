@@ -115,10 +115,15 @@ def format_batch(rows: list[Row], texts: dict[int, str], office_ids: set[int]) -
     )
 
 
-def load_batch(after: int, upto: int | None = None) -> tuple[list[Row], dict[int, str]]:
+def load_batch(
+    after: int, upto: int | None = None, offices: frozenset[int] | None = None
+) -> tuple[list[Row], dict[int, str]]:
+    """The changes after `after` (up to `upto`), and the snapshots of their spaces: of every
+    space, or with `offices` only of those offices' (no stream shows the others)."""
     close_old_connections()
     rows = read_changes(after, upto)
-    return rows, (snapshots(row[1] for row in rows) if rows else {})
+    wanted = [row[1] for row in rows if offices is None or row[2] in offices]
+    return rows, (snapshots(wanted) if wanted else {})
 
 
 # ---------------------------------------------------------------- the per-process hub (async)
@@ -174,9 +179,20 @@ class Hub:
                 log.exception("stream hub could not read the change log")
                 await asyncio.sleep(1.0)
 
+    def watched(self) -> frozenset[int] | None:
+        """The offices the open streams watch; None when one watches them all."""
+        offices: set[int] = set()
+        for sub in self.subscribers:
+            if not sub.office_ids:
+                return None
+            offices |= sub.office_ids
+        return frozenset(offices)
+
     async def advance(self) -> None:
         while True:
-            rows, texts = await self.run_sync(load_batch, self.position)
+            # Snapshots only for what some stream shows: with office pages open, most
+            # check-ins elsewhere cost the hub one read of the log, not a read of spaces.
+            rows, texts = await self.run_sync(load_batch, self.position, None, self.watched())
             if not rows:
                 return
             self.position = rows[-1][0]

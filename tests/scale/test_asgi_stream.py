@@ -135,3 +135,25 @@ def test_an_idle_hub_reads_nothing_and_the_next_stream_catches_up(settings):
     assert spaces_in(fresh) == []
     # a catch-up sends each changed space once, as it is now
     assert [(s, n) for _, s, n in spaces_in(resumed)] == [(space.pk, 2)]
+
+
+@time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=True)
+def test_the_hub_reads_the_spaces_only_of_offices_a_stream_watches(settings, monkeypatch):
+    """Issue 18: with office pages open, a check-in elsewhere costs the hub a read of the log,
+    not a read of that space; the watched office's changes still arrive."""
+    settings.STREAM_POLL_SECONDS = 0.05
+    space = f.space(quota=3)
+    other = f.space(f.office("Elsewhere"))
+    zeroth, first, second = (f.member(f"w{i}@example.com") for i in range(3))
+    stay_check_in(member=zeroth, code=f.code_for(space), minutes=120)  # the catch-up's event
+    asked: list[int] = []
+    real = fanout.snapshots
+    monkeypatch.setattr(fanout, "snapshots", lambda ids: real(asked.extend(ids) or ids))
+
+    def later() -> None:
+        as_busy_timeout(lambda: stay_check_in(member=first, code=f.code_for(other), minutes=120))
+        as_busy_timeout(lambda: stay_check_in(member=second, code=f.code_for(space), minutes=120))
+
+    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later)))
+    assert [(s, n) for _, s, n in seen] == [(space.pk, 1), (space.pk, 2)]
+    assert space.pk in asked and other.pk not in asked
