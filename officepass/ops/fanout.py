@@ -141,6 +141,10 @@ class Hub:
     def __init__(self) -> None:
         self.position = 0
         self.subscribers: set[Subscriber] = set()
+        # Who watches what: a batch goes only to the streams of its offices and to those that
+        # watch everything, so its cost does not grow with the streams open elsewhere.
+        self.by_office: dict[int, set[Subscriber]] = {}
+        self.everyone: set[Subscriber] = set()
         self.wake = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-hub")
         self.started = asyncio.Event()
@@ -181,12 +185,7 @@ class Hub:
 
     def watched(self) -> frozenset[int] | None:
         """The offices the open streams watch; None when one watches them all."""
-        offices: set[int] = set()
-        for sub in self.subscribers:
-            if not sub.office_ids:
-                return None
-            offices |= sub.office_ids
-        return frozenset(offices)
+        return None if self.everyone else frozenset(self.by_office)
 
     async def advance(self) -> None:
         while True:
@@ -205,7 +204,10 @@ class Hub:
 
         FANOUT_BATCHES.inc()
         everything = ""
-        for sub in self.subscribers:
+        targets = set(self.everyone)
+        for office_id in {row[2] for row in rows}:
+            targets |= self.by_office.get(office_id, set())
+        for sub in targets:
             if sub.office_ids:
                 chunk = format_batch(rows, texts, sub.office_ids)
             else:
@@ -248,10 +250,21 @@ class Hub:
         """A new stream's queue and the log position from which the hub will feed it."""
         sub = Subscriber(office_ids)
         self.subscribers.add(sub)
+        if not office_ids:
+            self.everyone.add(sub)
+        for office_id in office_ids:
+            self.by_office.setdefault(office_id, set()).add(sub)
         return sub, self.position
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+        self.everyone.discard(sub)
+        for office_id in sub.office_ids:
+            watchers = self.by_office.get(office_id)
+            if watchers is not None:
+                watchers.discard(sub)
+                if not watchers:
+                    del self.by_office[office_id]
 
 
 def _latest_fresh() -> int:

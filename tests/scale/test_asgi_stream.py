@@ -157,3 +157,28 @@ def test_the_hub_reads_the_spaces_only_of_offices_a_stream_watches(settings, mon
     seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later)))
     assert [(s, n) for _, s, n in seen] == [(space.pk, 1), (space.pk, 2)]
     assert space.pk in asked and other.pk not in asked
+
+
+def test_a_batch_goes_only_to_the_streams_of_its_offices_and_to_those_watching_all():
+    """Issue 18: with 1,000 office pages open a batch costs what its offices' streams cost, not
+    a pass over every open stream."""
+
+    async def scenario():
+        stream_hub = fanout.Hub()
+        mine, other, everything = (
+            stream_hub.subscribe({1})[0],
+            stream_hub.subscribe({2, 3})[0],
+            stream_hub.subscribe(set())[0],
+        )
+        assert stream_hub.watched() is None  # one stream watches everything
+        stream_hub.broadcast([(10, 100, 1)], {100: '{"id": 100}'})
+        got = [sub.queue.qsize() for sub in (mine, other, everything)]
+        stream_hub.unsubscribe(everything)
+        stream_hub.unsubscribe(other)
+        watched = stream_hub.watched()
+        stream_hub.unsubscribe(mine)
+        return got, watched, stream_hub.by_office
+
+    got, watched, left = asyncio.run(scenario())
+    assert got == [1, 0, 1]
+    assert watched == frozenset({1}) and left == {}
