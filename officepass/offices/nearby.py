@@ -12,7 +12,6 @@ Opening hours are read as stored and each distinct timetable is worked out once 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -22,7 +21,7 @@ from django.db import connection
 
 from officepass.offices import hours
 from officepass.offices.models import Office, Space
-from officepass.offices.selectors import METRES_PER_DEGREE, SEARCH_RINGS_M, distance_m, symbol
+from officepass.offices.selectors import SEARCH_RINGS_M, nearest_within, ring_box, symbol
 
 
 @cache
@@ -61,19 +60,12 @@ def _ranked(
             if radius is None:
                 cursor.execute(_box_sql(bool(seat_type), available, box=False), extra)
             else:
-                dlat = radius / METRES_PER_DEGREE
-                dlng = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-                bounds = [lat - dlat, lat + dlat, lng - dlng, lng + dlng]
+                bounds = list(ring_box(lat, lng, radius))
                 cursor.execute(_box_sql(bool(seat_type), available, box=True), bounds + extra)
-            located = [
-                (pk, dist)
-                for pk, o_lat, o_lng in cursor.fetchall()
-                if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
-            ]
-            if radius is None or len(located) >= wanted:
+            located = nearest_within(lat, lng, cursor.fetchall(), radius=radius, wanted=wanted)
+            if located is not None:
                 _LAST_RING[wanted] = index
-                located.sort(key=lambda item: (item[1], item[0]))
-                return located[:wanted]
+                return located
     return []
 
 

@@ -84,20 +84,42 @@ def offices_nearest(
     for radius in rings:
         rows = offices
         if radius is not None:
-            dlat = radius / METRES_PER_DEGREE
-            dlng = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-            rows = rows.filter(
-                lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng)
-            )
-        located = [
-            (pk, dist)
-            for pk, o_lat, o_lng in rows.values_list("pk", "lat", "lng").iterator(chunk_size=5000)
-            if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
-        ]
-        if radius is None or len(located) >= limit:
-            located.sort(key=lambda item: (item[1], item[0]))  # ties: lowest id first
-            return located[:limit]
+            lat_low, lat_high, lng_low, lng_high = ring_box(lat, lng, radius)
+            rows = rows.filter(lat__range=(lat_low, lat_high), lng__range=(lng_low, lng_high))
+        coordinates = rows.values_list("pk", "lat", "lng").iterator(chunk_size=5000)
+        located = nearest_within(lat, lng, coordinates, radius=radius, wanted=limit)
+        if located is not None:
+            return located
     return []
+
+
+def ring_box(lat: float, lng: float, radius: float) -> tuple[float, float, float, float]:
+    """The latitude and longitude bounds of the box around a search ring of `radius` metres."""
+    dlat = radius / METRES_PER_DEGREE
+    dlng = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def nearest_within(
+    lat: float,
+    lng: float,
+    coordinates: Iterable[tuple[int, float, float]],
+    *,
+    radius: float | None,
+    wanted: int,
+) -> list[tuple[int, float]] | None:
+    """The `wanted` nearest of a ring's (id, lat, lng), nearest then lowest id first; None when
+    fewer than `wanted` lie within `radius` (the next ring must be read), never for the last
+    ring (None: everything)."""
+    located = [
+        (pk, dist)
+        for pk, o_lat, o_lng in coordinates
+        if (dist := distance_m(lat, lng, o_lat, o_lng)) <= (radius or math.inf)
+    ]
+    if radius is not None and len(located) < wanted:
+        return None
+    located.sort(key=lambda item: (item[1], item[0]))  # ties: lowest id first
+    return located[:wanted]
 
 
 def offices_with_free_seat(*, seat_type: str | None = None) -> QuerySet[Office]:
