@@ -2,6 +2,7 @@
 (the vocabulary in core/actions.py)."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -14,38 +15,32 @@ from officepass.core.prepared import insert
 __all__ = ["AuditAction", "audit", "audit_many"]
 
 
-def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any) -> AuditEntry:
+def _entry(
+    actor: Any, action: AuditAction, target: models.Model, data: dict[str, Any], at: datetime
+) -> AuditEntry:
+    """The audit row of one target: who acted is kept as id and label, so it survives the
+    account."""
     actor_id = getattr(actor, "pk", None)
-    return insert(
-        AuditEntry(
-            created_at=clock.now(),
-            actor_id=actor_id,
-            actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            data=data,
-        )
+    return AuditEntry(
+        created_at=at,
+        actor_id=actor_id,
+        actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=data,
     )
+
+
+def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any) -> AuditEntry:
+    return insert(_entry(actor, action, target, data, clock.now()))
 
 
 def audit_many(
     *, actor: Any, action: AuditAction, targets: Iterable[models.Model], **data: Any
 ) -> int:
     """The same action on many rows, one audit row each, in one INSERT (a worker's batch)."""
-    actor_id = getattr(actor, "pk", None)
     now = clock.now()
-    rows = [
-        AuditEntry(
-            created_at=now,
-            actor_id=actor_id,
-            actor_label=(getattr(actor, "email", "") or "") if actor_id else "",
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            data=data,
-        )
-        for target in targets
-    ]
+    rows = [_entry(actor, action, target, data, now) for target in targets]
     AuditEntry.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

@@ -2,6 +2,7 @@
 
 import math
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.db import connection
 from django.utils.functional import Promise
@@ -86,21 +87,19 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
 def _plan_offices(plan_id: int, office_id: int) -> tuple[bool, bool]:
     """Whether the plan lists offices, and whether it lists this one: one statement, its
     text built once (every check-in asks, issue 18)."""
-    global _PLAN_OFFICES_SQL
-    if _PLAN_OFFICES_SQL is None:
-        field = Plan._meta.get_field("offices")
-        quote = connection.ops.quote_name
-        through = Plan.offices.through  # the table of the plan's offices
-        table = quote(through._meta.db_table)
-        plan_col, office_col = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
-        _PLAN_OFFICES_SQL = (
-            f"SELECT EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s), "  # noqa: S608
-            f"EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s AND {office_col} = %s)"
-        )
     with connection.cursor() as cursor:
-        cursor.execute(_PLAN_OFFICES_SQL, [plan_id, plan_id, office_id])
+        cursor.execute(_plan_offices_sql(), [plan_id, plan_id, office_id])
         limited, covered = cursor.fetchone()
     return bool(limited), bool(covered)
 
 
-_PLAN_OFFICES_SQL: str | None = None
+@cache
+def _plan_offices_sql() -> str:
+    field = Plan._meta.get_field("offices")
+    quote = connection.ops.quote_name
+    table = quote(Plan.offices.through._meta.db_table)  # the table of the plan's offices
+    plan_col, office_col = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
+    return (
+        f"SELECT EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s), "  # noqa: S608
+        f"EXISTS(SELECT 1 FROM {table} WHERE {plan_col} = %s AND {office_col} = %s)"
+    )
