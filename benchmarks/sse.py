@@ -79,41 +79,39 @@ class Fanout:
         hold = self.job["hold"]
         office_ids = list(hold["office_ids"])
         self.job["streams"] = len(office_ids)
-        opened = asyncio.Event()
-        tasks = []
-        for i, office_id in enumerate(office_ids):
-            tasks.append(asyncio.create_task(self.stream(i, opened, f"?office_id={office_id}")))
-            if i % 50 == 49:
-                await asyncio.sleep(0.05)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(opened.wait(), timeout=60)
+        tasks = await self.open_streams([f"?office_id={office_id}" for office_id in office_ids])
         Path(hold["ready_path"]).write_text(str(self.connected))
         stop_at = time.monotonic() + float(hold["max_s"])
         while time.monotonic() < stop_at and not Path(hold["stop_path"]).exists():
             await asyncio.sleep(0.1)
+        return {"connected": self.connected, "events": self.events, **await self.close(tasks)}
+
+    async def open_streams(self, queries: list[str]) -> list[asyncio.Task[None]]:
+        """One stream per query string, opened 50 at a time; returns once all are open (60 s
+        at most)."""
+        opened = asyncio.Event()
+        tasks = []
+        for i, query in enumerate(queries):
+            tasks.append(asyncio.create_task(self.stream(i, opened, query)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(opened.wait(), timeout=60)
+        return tasks
+
+    async def close(self, tasks: list[asyncio.Task[None]]) -> dict[str, float]:
+        """Close every stream; the client's CPU seconds."""
         for writer in self.writers:
             writer.close()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {
-            "connected": self.connected,
-            "events": self.events,
-            "client_cpu_s": usage.ru_utime + usage.ru_stime,
-        }
+        return {"client_cpu_s": usage.ru_utime + usage.ru_stime}
 
     async def run(self) -> dict[str, Any]:
-        n = int(self.job["streams"])
-        opened = asyncio.Event()
         t = time.perf_counter()
-        tasks = []
-        for i in range(n):
-            tasks.append(asyncio.create_task(self.stream(i, opened)))
-            if i % 50 == 49:
-                await asyncio.sleep(0.05)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(opened.wait(), timeout=60)
+        tasks = await self.open_streams([""] * int(self.job["streams"]))
         open_s = time.perf_counter() - t
         await asyncio.sleep(1.0)  # every stream's subscription is in place
         rounds = []
@@ -141,18 +139,8 @@ class Fanout:
                 )
                 self.expected = None
                 await asyncio.sleep(0.5)
-        for writer in self.writers:
-            writer.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {
-            "connected": self.connected,
-            "open_s": open_s,
-            "rounds": rounds,
-            "client_cpu_s": usage.ru_utime + usage.ru_stime,
-        }
+        closed = await self.close(tasks)
+        return {"connected": self.connected, "open_s": open_s, "rounds": rounds, **closed}
 
 
 def main() -> None:

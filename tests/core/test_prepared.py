@@ -1,5 +1,6 @@
-"""core.prepared (issue 18): a queryset compiled once gives what the ORM gives, every time; an
-insert writes what `Model.save` writes, with its signals and its rollback."""
+"""core.prepared (issue 18), through the hot path's own prepared selects: a queryset compiled
+once gives what the ORM gives, every time; an insert writes what `Model.save` writes, with its
+signals and its rollback."""
 
 from datetime import timedelta
 from typing import Any
@@ -11,31 +12,17 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from officepass.accounts.models import ApiToken
-from officepass.accounts.services import hash_token
+from officepass.accounts.services import _TOKEN_USER, hash_token
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.models import AuditEntry
-from officepass.core.prepared import PreparedSelect, insert
+from officepass.core.prepared import insert
 from officepass.offices.models import Space
+from officepass.offices.selectors import _SPACE_FOR_CODE
 from officepass.stays.models import AvailabilityChange
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TOKEN_USER = PreparedSelect(
-    lambda key_hash, now: ApiToken.objects.select_related(
-        "user", "user__plan", "user__company"
-    ).filter(key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now),
-    ApiToken._meta.get_field("key_hash"),
-    ApiToken._meta.get_field("expires_at"),
-)
-SPACE = PreparedSelect(
-    lambda space_id, version: Space.objects.select_related("office", "office__operator").filter(
-        pk=space_id, code_version=version, is_active=True
-    ),
-    Space._meta.pk,
-    Space._meta.get_field("code_version"),
-)
 
 
 def fields(obj: Model) -> dict[str, Any]:
@@ -54,7 +41,7 @@ def test_it_builds_the_same_instances_as_the_orm_with_their_related_rows():
     member = f.member("p@example.com")
     token(member, "op_prepared")
     now = clock.now()
-    ours = TOKEN_USER.first(hash_token("op_prepared"), now)
+    ours = _TOKEN_USER.first(hash_token("op_prepared"), now)
     orm = (
         ApiToken.objects.select_related("user", "user__plan", "user__company")
         .filter(key_hash=hash_token("op_prepared"), revoked_at__isnull=True, expires_at__gt=now)
@@ -69,7 +56,7 @@ def test_it_builds_the_same_instances_as_the_orm_with_their_related_rows():
         assert ours.user.plan.code == orm.user.plan.code
     assert len(reads) == 0
     space = f.space()
-    ours_space = SPACE.first(space.pk, space.code_version)
+    ours_space = _SPACE_FOR_CODE.first(space.pk, space.code_version)
     assert ours_space is not None
     assert fields(ours_space) == fields(Space.objects.get(pk=space.pk))
     assert ours_space.office.operator.name == space.office.operator.name
@@ -79,7 +66,7 @@ def test_it_reads_afresh_each_time_and_compiles_once(monkeypatch):
     member = f.member("p@example.com")
     made = token(member, "op_revoked")
     raw = hash_token("op_revoked")
-    assert TOKEN_USER.first(raw, clock.now()) is not None
+    assert _TOKEN_USER.first(raw, clock.now()) is not None
     compiled = []
     real = SQLCompiler.as_sql
     monkeypatch.setattr(
@@ -87,10 +74,10 @@ def test_it_reads_afresh_each_time_and_compiles_once(monkeypatch):
     )
     ApiToken.objects.filter(pk=made.pk).update(revoked_at=clock.now())
     compiled.clear()
-    assert TOKEN_USER.first(raw, clock.now()) is None  # revoked: refused at once
+    assert _TOKEN_USER.first(raw, clock.now()) is None  # revoked: refused at once
     ApiToken.objects.filter(pk=made.pk).update(revoked_at=None)
-    assert TOKEN_USER.first(raw, clock.now() + timedelta(days=31)) is None  # expired then
-    assert TOKEN_USER.first(raw, clock.now()) is not None
+    assert _TOKEN_USER.first(raw, clock.now() + timedelta(days=31)) is None  # expired then
+    assert _TOKEN_USER.first(raw, clock.now()) is not None
     assert compiled == []  # read afresh three times, never compiled again
     assert ApiToken.objects.filter(pk=made.pk).exists()
     assert compiled  # (an ORM select is compiled: the counter counts)
@@ -98,9 +85,11 @@ def test_it_reads_afresh_each_time_and_compiles_once(monkeypatch):
 
 def test_arguments_are_prepared_as_the_orm_prepares_them():
     space = f.space()
-    assert SPACE.first(space.pk, space.code_version + 1) is None  # re-issued code
-    assert SPACE.first(space.pk, 2**31) is None  # more than the column holds: no row, no error
-    assert SPACE.first(2**63, 1) is None
+    assert _SPACE_FOR_CODE.first(space.pk, space.code_version + 1) is None  # re-issued code
+    assert (
+        _SPACE_FOR_CODE.first(space.pk, 2**31) is None
+    )  # more than the column holds: no row, no error
+    assert _SPACE_FOR_CODE.first(2**63, 1) is None
     assert Space.objects.filter(pk=2**63).first() is None  # as the ORM answers
 
 
