@@ -22,7 +22,7 @@ from officepass.console.access import SECRETARIAT, actor, console_view
 from officepass.console.csvexport import csv_response
 from officepass.core.errors import DomainError
 from officepass.payments import selectors
-from officepass.payments.services import refund_request, refund_send, refundable_yen
+from officepass.payments.refunds import refund_request, refund_send, refundable_yen
 
 
 @console_view(SECRETARIAT)

@@ -13,10 +13,11 @@ from officepass.invoices.services import company_rate_set
 from officepass.offices import hours
 from officepass.offices.models import Office, Operator, Space
 from officepass.offices.rules_catalogue import DEFAULT_ALLOWED, DEFAULT_FORBIDDEN
+from officepass.payments.demo_pay import demo_checkout_pay
 from officepass.payments.models import CheckoutIntent
 from officepass.payments.providers.registry import default_provider_name
 from officepass.payments.selectors import member_subscription
-from officepass.payments.services import checkout_start, demo_checkout_pay
+from officepass.payments.services import checkout_start
 from officepass.tickets.cycles import add_month
 from officepass.tickets.models import TicketAccount
 from officepass.tickets.services import ticket_grant

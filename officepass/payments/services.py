@@ -1,4 +1,5 @@
-"""Selling the pass: checkout, provider events, subscriptions, add-on packs, money refunds.
+"""Selling the pass: checkout, provider events, subscriptions, add-on packs (money refunds:
+payments/refunds.py; the demo provider's card page and renewals: payments/demo_pay.py).
 
 Rules (docs/architecture.md, decision 14; issue 14):
 - No network I/O inside a transaction: what we ask the provider is committed first (an intent,
@@ -16,19 +17,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from officepass.accounts.models import Plan, User
 from officepass.accounts.services import member_payment_grace_set
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit
 from officepass.core.errors import DomainError
-from officepass.invoices.models import Receipt
-from officepass.invoices.services import SaleLine, record_charge, record_refund
+from officepass.invoices.services import SaleLine, record_charge
 from officepass.payments.models import (
     CheckoutIntent,
     Payment,
-    Refund,
     Subscription,
     WebhookEvent,
 )
@@ -42,9 +41,8 @@ from officepass.payments.providers.base import (
     ProviderError,
     SubscriptionChanged,
 )
-from officepass.payments.providers.demo import provider as demo
 from officepass.payments.providers.registry import provider_for
-from officepass.tickets.cycles import add_month, paid_cycle_close, paid_cycle_start, paid_pack_grant
+from officepass.tickets.cycles import paid_cycle_close, paid_cycle_start, paid_pack_grant
 from officepass.tickets.services import member_plan_change
 
 log = logging.getLogger(__name__)
@@ -56,7 +54,7 @@ class NotReady(Exception):
     """The event refers to something we do not know yet (it came out of order): retry later."""
 
 
-def _reference(intent: CheckoutIntent) -> str:
+def intent_reference(intent: CheckoutIntent) -> str:
     return f"intent-{intent.pk}"
 
 
@@ -122,7 +120,7 @@ def checkout_start(
         )
     back = f"{base_url.rstrip('/')}/pay/return/{intent.pk}/"
     request = CheckoutRequest(
-        reference=_reference(intent),
+        reference=intent_reference(intent),
         mode=mode,
         email=member.email,
         customer_id=subscription.provider_customer_id if subscription else "",
@@ -573,196 +571,3 @@ def card_portal_url(*, member: User, return_url: str) -> str:
         )
     except ProviderError as exc:
         raise DomainError("payment_provider_unavailable") from exc
-
-
-# --- money refunds --------------------------------------------------------------------------
-
-
-def refundable_yen(payment: Payment) -> int:
-    taken = payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(s=Sum("amount_yen"))
-    return payment.amount_yen - int(taken["s"] or 0)
-
-
-def refund_request(*, actor: User, payment: Payment, amount_yen: int, reason: str) -> Refund:
-    """The secretariat refunds money of one paid payment, with a reason: the request is
-    committed (capped by what is left), then sent to the provider (`refund_send`)."""
-    if not actor.is_staff:
-        raise DomainError("permission_denied")
-    if not reason.strip():
-        raise DomainError("invalid_input", field="reason")
-    if amount_yen <= 0:
-        raise DomainError("invalid_input", field="amount_yen")
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.status != Payment.Status.PAID:
-            raise DomainError("invalid_input", field="payment")
-        left = refundable_yen(locked)
-        if amount_yen > left:
-            raise DomainError("refund_exceeds_payment", refundable_yen=left)
-        refund = Refund.objects.create(
-            payment=locked,
-            amount_yen=amount_yen,
-            reason=reason.strip(),
-            created_by=actor,
-            created_at=clock.now(),
-        )
-        audit(
-            actor=actor,
-            action=AuditAction.PAYMENT_REFUND_REQUESTED,
-            target=refund,
-            payment=payment.pk,
-            amount_yen=amount_yen,
-            reason=reason.strip(),
-        )
-    return refund_send(refund=refund, actor=actor)
-
-
-def refund_send(*, refund: Refund, actor: User) -> Refund:
-    """Ask the provider to refund (again, after a failure: the same idempotency key refunds
-    once), then record the return invoice. Provider down: the refund stays `failed` with the
-    reason, retried from the console; nothing is recorded as refunded."""
-    if refund.status == Refund.Status.SUCCEEDED:
-        return refund
-    payment = refund.payment
-    provider = provider_for(payment.provider)
-    try:
-        payment_id = payment.provider_payment_id or provider.payment_id_for_invoice(
-            payment.provider_reference
-        )
-        reference = provider.payment_refund(
-            payment_id, amount_yen=refund.amount_yen, key=f"officepass-refund-{refund.pk}"
-        )
-    except ProviderError as exc:
-        with transaction.atomic():
-            Refund.objects.filter(pk=refund.pk).exclude(status=Refund.Status.SUCCEEDED).update(
-                status=Refund.Status.FAILED, error=str(exc)[:300]
-            )
-            audit(
-                actor=actor,
-                action=AuditAction.PAYMENT_REFUND_FAILED,
-                target=refund,
-                error=str(exc)[:300],
-            )
-        raise DomainError("payment_provider_unavailable") from exc
-    with transaction.atomic():
-        if not payment.provider_payment_id:
-            Payment.objects.filter(pk=payment.pk).update(provider_payment_id=payment_id)
-        moved = (
-            Refund.objects.filter(pk=refund.pk)
-            .exclude(status=Refund.Status.SUCCEEDED)
-            .update(status=Refund.Status.SUCCEEDED, provider_reference=reference, error="")
-        )
-        if moved:
-            receipt = Receipt.objects.get(pk=int(payment.receipt_id or 0))
-            document = record_refund(
-                receipt=receipt,
-                amount_yen=refund.amount_yen,
-                reason=refund.reason,
-                provider=payment.provider,
-                provider_reference=reference,
-                occurred_at=clock.now(),
-                actor=actor,
-            )
-            Refund.objects.filter(pk=refund.pk).update(return_invoice_id=document.pk)
-            audit(
-                actor=actor,
-                action=AuditAction.PAYMENT_REFUNDED,
-                target=refund,
-                payment=payment.pk,
-                amount_yen=refund.amount_yen,
-                provider_reference=reference,
-                return_invoice=document.pk,
-            )
-    refund.refresh_from_db()
-    return refund
-
-
-# --- the demo provider's side -----------------------------------------------------------------
-
-
-def demo_checkout_pay(*, session_id: str) -> CheckoutIntent:
-    """The demo provider's TEST MODE card page was "paid": make the events Stripe would send
-    for it (deterministic ids, so paying twice pays once) and process them like webhooks."""
-    intent = CheckoutIntent.objects.filter(provider="demo", session_id=session_id).first()
-    if intent is None:
-        raise DomainError("not_found")
-    provider = provider_for("demo")
-    now = clock.now()
-    reference = _reference(intent)
-    session: dict[str, Any] = {
-        "id": session_id,
-        "object": "checkout.session",
-        "client_reference_id": reference,
-        "customer": f"demo_cus_{intent.member_id}",
-        "amount_total": intent.amount_yen,
-        "currency": "jpy",
-        "payment_status": "paid",
-        "status": "complete",
-        "metadata": {"officepass_reference": reference},
-    }
-    events = []
-    if intent.kind == CheckoutIntent.Kind.SUBSCRIPTION:
-        sub_id = f"demo_sub_{intent.pk}"
-        session |= {"mode": "subscription", "subscription": sub_id, "payment_intent": None}
-        paid = demo.invoice(
-            f"demo_in_{intent.pk}_1",
-            subscription_id=sub_id,
-            customer_id=session["customer"],
-            amount_yen=intent.amount_yen,
-            period_start=now,
-            period_end=add_month(now),
-            first=True,
-            reference=reference,
-        )
-        events.append(demo.event(f"demo_evt_{intent.pk}_invoice", "invoice.paid", paid, now))
-    else:
-        session |= {
-            "mode": "payment",
-            "subscription": None,
-            "payment_intent": f"demo_pi_{intent.pk}",
-        }
-    events.append(
-        demo.event(f"demo_evt_{intent.pk}_checkout", "checkout.session.completed", session, now)
-    )
-    for event in events:
-        webhook_event_process(event_store(provider=provider, event=event).pk)
-    intent.refresh_from_db()
-    return intent
-
-
-def demo_renewals_due(*, limit: int = 200) -> int:
-    """Worker task: the demo provider renews its subscriptions whose period has ended (or ends
-    them when cancelled at period end), by the same events Stripe would send."""
-    provider = provider_for("demo")
-    now = clock.now()
-    due = Subscription.objects.filter(
-        LIVE, provider="demo", current_period_end__lte=now
-    ).select_related("plan", "next_plan")[:limit]
-    handled = 0
-    for sub in due:
-        end = sub.current_period_end
-        assert end is not None
-        if sub.cancel_at_period_end:
-            obj = {
-                "id": sub.provider_subscription_id,
-                "object": "subscription",
-                "status": "canceled",
-                "cancel_at_period_end": True,
-            }
-            event = demo.event(f"demo_evt_{sub.pk}_end", "customer.subscription.deleted", obj, now)
-        else:
-            plan = sub.next_plan or sub.plan
-            invoice_id = f"demo_in_{sub.pk}_{int(end.timestamp())}"
-            paid = demo.invoice(
-                invoice_id,
-                subscription_id=sub.provider_subscription_id,
-                customer_id=sub.provider_customer_id,
-                amount_yen=plan.monthly_price_yen,
-                period_start=end,
-                period_end=add_month(end),
-                first=False,
-                reference="",
-            )
-            event = demo.event(f"demo_evt_{invoice_id}", "invoice.paid", paid, now)
-        handled += webhook_event_process(event_store(provider=provider, event=event).pk)
-    return handled

@@ -8,8 +8,8 @@ import time_machine
 from django.test import Client
 
 from officepass.core.registry import all_breaches
+from officepass.payments.demo_pay import demo_renewals_due
 from officepass.payments.models import Payment, Subscription
-from officepass.payments.services import demo_renewals_due
 from officepass.tickets.selectors import balance_of
 
 pytestmark = pytest.mark.django_db

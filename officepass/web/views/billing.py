@@ -14,6 +14,7 @@ from officepass.accounts.services import company_application_submit
 from officepass.accounts.services import company_join as company_join_service
 from officepass.core.errors import DomainError
 from officepass.payments import selectors, services
+from officepass.payments.demo_pay import demo_checkout_pay
 from officepass.payments.models import CheckoutIntent
 from officepass.payments.providers.base import InvalidEvent
 from officepass.payments.providers.registry import provider_for
@@ -84,7 +85,7 @@ def demo_pay(request: HttpRequest, session_id: str) -> HttpResponse:
     except DomainError as exc:
         return render(request, "web/error.html", {"error": exc}, status=exc.status)
     if request.method == "POST":
-        services.demo_checkout_pay(session_id=session_id)
+        demo_checkout_pay(session_id=session_id)
         return redirect("web:pay_return", intent_id=intent.pk)
     return render(request, "web/pay_demo.html", {"intent": intent})
 

@@ -2,7 +2,7 @@
 
 Its "hosted card page" is our own page (/pay/demo/<session>/) marked TEST MODE; paying there
 produces the same Stripe-shaped events a real provider would send, stored and processed
-through the same table and code (payments.services.demo_checkout_pay), and the worker renews
+through the same table and code (payments.demo_pay.demo_checkout_pay), and the worker renews
 its subscriptions when their period ends (demo_renewals_due). Nothing is ever charged.
 """
 
