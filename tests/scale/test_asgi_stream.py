@@ -1,6 +1,7 @@
 """The ASGI stream: catch-up from Last-Event-ID through the log, then what the hub sends."""
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -56,14 +57,19 @@ def spaces_in(chunks: list[str]) -> list[tuple[int, int, int]]:
     return out
 
 
-async def follow(last_id, office_ids, then=None, seconds=1.5):
-    """The stream's chunks; `then` runs (in a thread) once the first two are out."""
+async def follow(last_id, office_ids, then=None, seconds=1.5, until=None):
+    """The stream's chunks; `then` runs (in a thread) once the first two are out. With
+    `until`, it ends as soon as that many space events have come (`seconds` is then only a
+    bound for a stream that never delivers them), so a busy machine only makes it slower."""
     chunks = []
-    async for chunk in aevents(last_id, office_ids, max_seconds=seconds):
-        chunks.append(chunk)
-        if then is not None and len(chunks) == 2:
-            await asyncio.sleep(0.2)
-            await asyncio.to_thread(then)
+    async with contextlib.aclosing(aevents(last_id, office_ids, max_seconds=seconds)) as events:
+        async for chunk in events:
+            chunks.append(chunk)
+            if then is not None and len(chunks) == 2:
+                await asyncio.sleep(0.2)
+                await asyncio.to_thread(then)
+            if until is not None and len(spaces_in(chunks)) >= until:
+                break
     return chunks
 
 
@@ -79,7 +85,7 @@ def test_the_asgi_stream_resumes_from_the_log_then_follows_new_changes_of_its_of
         as_busy_timeout(lambda: stay_check_in(member=second, code=f.code_for(other), minutes=120))
         as_busy_timeout(lambda: stay_check_in(member=third, code=f.code_for(space), minutes=120))
 
-    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later)))
+    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later, seconds=60, until=2)))
     assert [(s, n) for _, s, n in seen] == [(space.pk, 1), (space.pk, 2)]
     assert seen[0][0] < seen[1][0]
 
@@ -154,7 +160,7 @@ def test_the_hub_reads_the_spaces_only_of_offices_a_stream_watches(settings, mon
         as_busy_timeout(lambda: stay_check_in(member=first, code=f.code_for(other), minutes=120))
         as_busy_timeout(lambda: stay_check_in(member=second, code=f.code_for(space), minutes=120))
 
-    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later)))
+    seen = spaces_in(asyncio.run(follow(0, {space.office_id}, then=later, seconds=60, until=2)))
     assert [(s, n) for _, s, n in seen] == [(space.pk, 1), (space.pk, 2)]
     assert space.pk in asked and other.pk not in asked
 
