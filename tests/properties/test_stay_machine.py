@@ -12,8 +12,9 @@ transaction), and every Hypothesis example runs inside its own `transaction.atom
 opened in the world's `__init__` and rolled back (`set_rollback(True)`) in `teardown`
 (tests/properties/world.py), so each example starts from an empty database. The services' own
 `atomic()` blocks nest as savepoints, so a refused check-in rolls back as in production;
-`on_commit` callbacks (e-mails) never run. The clock is one `time_machine` traveller (tick=False), started in
-`__init__`, moved only forward by the clock rules, stopped in `teardown`.
+`on_commit` callbacks (e-mails) never run. The clock is one `time_machine` traveller
+(tick=False), started in `__init__`, moved only forward by the clock rules, stopped in
+`teardown`.
 """
 
 import math
