@@ -312,6 +312,10 @@ LOGGING = {
 STREAM_CHANNEL = env_str("STREAM_CHANNEL", "officepass:availability")
 # With Redis, how often a hub re-reads the change log anyway (a lost nudge is late by this).
 STREAM_RESYNC_SECONDS = float(env_str("STREAM_RESYNC_SECONDS", "5.0"))
+# A hub reads the change log at most once per this many seconds: the nudges of a busy spell
+# (hundreds of check-ins a second) become one read and one snapshot query per process, at the
+# price of an event up to this much later. The first nudge after a quiet spell is read at once.
+STREAM_COALESCE_SECONDS = float(env_str("STREAM_COALESCE_SECONDS", "0.05"))
 # Bearer token /metrics asks for (unset: open; keep it on the private network).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 

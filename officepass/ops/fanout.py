@@ -151,6 +151,8 @@ class Hub:
         self.tasks: list[asyncio.Task[None]] = []
         # True when changes were skipped because no stream was open (see reader, catch_up).
         self.behind = False
+        # When the log was last read (loop time): reads are STREAM_COALESCE_SECONDS apart.
+        self.last_read = float("-inf")
 
     async def run_sync(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -171,12 +173,18 @@ class Hub:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.period())
+            # Coalesce: the nudges that arrive until the next read is due are one read.
+            loop = asyncio.get_running_loop()
+            gap = self.last_read + settings.STREAM_COALESCE_SECONDS - loop.time()
+            if gap > 0:
+                await asyncio.sleep(gap)
             self.wake.clear()
             if not self.subscribers:
                 # Nobody to feed: reading the log for every change would cost a query per
                 # check-in per process for nothing. The next stream calls catch_up first.
                 self.behind = True
                 continue
+            self.last_read = loop.time()
             try:
                 await self.advance()
             except Exception:

@@ -188,3 +188,39 @@ def test_a_batch_goes_only_to_the_streams_of_its_offices_and_to_those_watching_a
     got, watched, left = asyncio.run(scenario())
     assert got == [1, 0, 1]
     assert watched == frozenset({1}) and left == {}
+
+
+def test_a_burst_of_nudges_is_one_read_of_the_log_per_window(settings, monkeypatch):
+    """Issue 18: at hundreds of check-ins a second every nudge woke each process's hub for a
+    read of the log and of the spaces; within STREAM_COALESCE_SECONDS they are one read (the
+    first nudge after a quiet spell is read at once)."""
+    settings.REDIS_URL = ""
+    settings.STREAM_POLL_SECONDS = 3600
+    settings.STREAM_COALESCE_SECONDS = 3600
+    reads: list[int] = []
+
+    def counting(after, upto=None, offices=None):
+        reads.append(after)
+        return [], {}
+
+    monkeypatch.setattr(fanout, "load_batch", counting)
+
+    async def scenario():
+        stream_hub = fanout.Hub()
+        stream_hub.subscribe({1})
+        reader = asyncio.create_task(stream_hub.reader())
+        try:
+            stream_hub.wake.set()
+            while not reads:  # the first nudge is read at once
+                await asyncio.sleep(0.01)
+            for _ in range(30):  # then a busy spell: a nudge every few milliseconds
+                stream_hub.wake.set()
+                await asyncio.sleep(0.005)
+            return len(reads)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            stream_hub.executor.shutdown()
+
+    assert asyncio.run(scenario()) == 1
