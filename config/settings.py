@@ -312,6 +312,9 @@ LOGGING = {
 STREAM_CHANNEL = env_str("STREAM_CHANNEL", "officepass:availability")
 # With Redis, how often a hub re-reads the change log anyway (a lost nudge is late by this).
 STREAM_RESYNC_SECONDS = float(env_str("STREAM_RESYNC_SECONDS", "5.0"))
+# On PostgreSQL a check-in's six writes go as one statement (officepass/stays/one_statement.py);
+# off, they are six, as on SQLite.
+CHECK_IN_ONE_STATEMENT = env_bool("CHECK_IN_ONE_STATEMENT", True)
 # A hub reads the change log at most once per this many seconds: the nudges of a busy spell
 # (hundreds of check-ins a second) become one read and one snapshot query per process, at the
 # price of an event up to this much later. The first nudge after a quiet spell is read at once.

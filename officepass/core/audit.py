@@ -32,6 +32,14 @@ def _entry(
     )
 
 
+def audit_entry(
+    *, actor: Any, action: AuditAction, target: models.Model, **data: Any
+) -> AuditEntry:
+    """The audit row `audit` would write, not yet written (for a caller that writes it in a
+    statement of its own: stays/one_statement.py)."""
+    return _entry(actor, action, target, data, clock.now())
+
+
 def audit(*, actor: Any, action: AuditAction, target: models.Model, **data: Any) -> AuditEntry:
     return insert(_entry(actor, action, target, data, clock.now()))
 

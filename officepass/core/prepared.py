@@ -197,6 +197,14 @@ def _insert_plan(model: type[Model]) -> _InsertPlan | None:
     return plan
 
 
+def insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    """The columns `insert` writes for a new row of `model`: all but the auto primary key."""
+    plan = _insert_plan(model)
+    if plan is None:
+        raise ValueError(f"{model.__name__} is not written by one plain INSERT")
+    return plan.fields
+
+
 def insert(obj: M) -> M:
     """Save a new instance (its primary key unset) as `obj.save(force_insert=True)` would."""
     model = type(obj)

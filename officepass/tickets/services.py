@@ -54,7 +54,7 @@ def _move(
 ) -> LedgerEntry:
     """Move tickets on the balance and write the ledger entry (inside the caller's transaction)."""
     if at is None:
-        _roll_finished_cycle(member)
+        ticket_cycle_roll_if_ended(member)
     balance = _apply(member.pk, tickets)
     if balance is None:
         account = ticket_account_ensure(member=member)
@@ -76,7 +76,7 @@ def _move(
     )
 
 
-def _roll_finished_cycle(member: User) -> None:
+def ticket_cycle_roll_if_ended(member: User) -> None:
     """A movement "now" after the member's cycle ended, before the worker rolled it, first
     closes that cycle in the same transaction: nothing is paid with expired tickets, nothing
     bought or refunded then expires with the old cycle, and the ledger's balances stay in

@@ -21,7 +21,6 @@ from officepass.accounts.services import token_create_for_login
 from officepass.core.models import IdempotencyRecord
 from officepass.core.reconcile import all_breaches
 from officepass.offices.models import Office, Space
-from officepass.stays import services
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in, stay_checkout
 from officepass.support.models import TroubleReport
@@ -29,7 +28,7 @@ from officepass.tickets.models import LedgerEntry
 from tests import factories
 from tests.concurrency.race import tally
 from tests.concurrency.rounds import SIZES, Deadline, RoundPool, progress
-from tests.concurrency.test_check_in_races import _unguarded_space_claim
+from tests.concurrency.test_check_in_races import unguard_the_claim
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("on_postgres")]
 QUOTA = 2
@@ -87,7 +86,7 @@ def test_round_after_round_exactly_quota_members_win_the_last_seats() -> None:
 def test_control_the_same_rounds_without_the_guarded_claim_oversell(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "space_claim", _unguarded_space_claim)
+    unguard_the_claim(monkeypatch)
     members = _members("control", SIZES.members)
     office = factories.office("Control office")
     breached = 0

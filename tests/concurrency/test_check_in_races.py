@@ -7,8 +7,10 @@ so a passing guarded test means the guard works, not that the race never happene
 import time
 from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from officepass.accounts.models import User
@@ -49,6 +51,22 @@ def _unguarded_space_claim(space_id: int) -> bool:
     time.sleep(0.005)  # widen the window between the read and the write
     Space.objects.filter(pk=space_id).update(in_use=in_use + 1)
     return True
+
+
+def unguard_the_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The steps' claim without its guard (read, decide in Python, write), on the steps' path.
+    The one statement's guard has its control in tests/stays/test_one_statement.py: without
+    it only the counter's CHECK constraint stops a third check-in."""
+    monkeypatch.setattr(django_settings, "CHECK_IN_ONE_STATEMENT", False)
+    monkeypatch.setattr(services, "space_claim", _unguarded_space_claim)
+
+
+@pytest.fixture(params=["one statement", "steps"])
+def check_in_path(request: pytest.FixtureRequest, settings: Any) -> str:
+    """On PostgreSQL a check-in's writes are one statement; the steps are SQLite's path and
+    the setting's other value. Races run on both."""
+    settings.CHECK_IN_ONE_STATEMENT = request.param == "one statement"
+    return str(request.param)
 
 
 @pytest.fixture
@@ -96,7 +114,9 @@ def _one_member_races_into_ten_spaces() -> tuple[User, list[Space], list[object]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_lets_exactly_two_of_fifty_members_into_a_space_with_quota_two() -> None:
+def test_it_lets_exactly_two_of_fifty_members_into_a_space_with_quota_two(
+    check_in_path: str,
+) -> None:
     space, outcomes = _fifty_members_race_for_two_seats("guarded")
 
     assert tally(outcomes) == {"ok": 2, "space_full": 48}
@@ -112,7 +132,7 @@ def test_it_lets_exactly_two_of_fifty_members_into_a_space_with_quota_two() -> N
 def test_control_without_the_guard_the_same_race_oversells(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "space_claim", _unguarded_space_claim)
+    unguard_the_claim(monkeypatch)
     breaches: list[str] = []
     for round_ in range(CONTROL_ROUNDS):
         space, _ = _fifty_members_race_for_two_seats(f"unguarded{round_}")
@@ -126,7 +146,7 @@ def test_control_without_the_guard_the_same_race_oversells(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_lets_one_member_racing_into_ten_spaces_check_in_once() -> None:
+def test_it_lets_one_member_racing_into_ten_spaces_check_in_once(check_in_path: str) -> None:
     assert _index_definition(ONE_ACTIVE_STAY_INDEX) is not None, "index left dropped"
 
     member, spaces, outcomes = _one_member_races_into_ten_spaces()

@@ -24,7 +24,7 @@ import time_machine
 from officepass.accounts.models import User
 from officepass.core.models import AuditEntry
 from officepass.offices.models import Space
-from officepass.stays import services
+from officepass.stays import one_statement, services
 from officepass.stays.models import Stay
 from tests import factories
 from tests.concurrency.race import active_stays, counter_breaches, run_together, tally
@@ -88,6 +88,10 @@ def _x_and_y_swap_spaces_round_after_round(monkeypatch: pytest.MonkeyPatch, quot
         swaps = [_Swap(round_, quota) for round_ in range(SWAP_ROUNDS)]
     # Pause inside the check-in transaction, just before the seat is claimed.
     monkeypatch.setattr(services, "space_claim", _paused(services.space_claim, SWAP_PAUSE_S))
+    # The same pause where a PostgreSQL check-in sends its writes as one statement.
+    monkeypatch.setattr(
+        one_statement, "check_in_writes", _paused(one_statement.check_in_writes, SWAP_PAUSE_S)
+    )
 
     with time_machine.travel(PAST_EVERY_DEADLINE, tick=False):
         for round_, swap in enumerate(swaps):

@@ -25,7 +25,7 @@ from officepass.accounts.services import token_create_for_login
 from officepass.core import clock
 from officepass.locks import services as lock_services
 from officepass.locks.models import LockCommand
-from officepass.stays import services
+from officepass.stays import one_statement, services
 from officepass.stays.models import Stay
 from tests import factories
 from tests.concurrency.door import WatchingDoor, door_space, watching_door
@@ -219,6 +219,10 @@ def _keyed_swap_rounds(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
         swaps = [_Swap(round_, quota=2) for round_ in range(SWAP_ROUNDS)]
         tokens = {swap: (_token(swap.x), _token(swap.y)) for swap in swaps}
     monkeypatch.setattr(services, "space_claim", _paused(services.space_claim, SWAP_PAUSE_S))
+    # The same pause where a PostgreSQL check-in sends its writes as one statement.
+    monkeypatch.setattr(
+        one_statement, "check_in_writes", _paused(one_statement.check_in_writes, SWAP_PAUSE_S)
+    )
     statuses: Counter[int] = Counter()
     with time_machine.travel(checked_in + timedelta(minutes=MINUTES, hours=1), tick=False):
         for round_, swap in enumerate(swaps):

@@ -1,0 +1,159 @@
+"""Issue 18: on PostgreSQL a check-in's six writes are one statement (stays/one_statement.py).
+
+It must write what the steps write, row for row, refuse what they refuse, and keep its guards:
+each guard's control takes it out and the invariant breaks.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+
+from officepass.core.errors import DomainError
+from officepass.core.models import AuditEntry
+from officepass.stays import one_statement
+from officepass.stays.models import AvailabilityChange, Stay
+from officepass.stays.services import stay_check_in
+from officepass.tickets.models import LedgerEntry, TicketAccount
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("on_postgres"), pytest.mark.django_db]
+
+AT = datetime(2026, 11, 24, 1, tzinfo=UTC)
+# The ids that differ between the two check-ins (each has its own member and space).
+SKIP = {"id", "member_id", "space_id", "stay_id", "target_id", "actor_id", "actor_label"}
+
+
+def _rows(stay: Stay) -> dict[str, Any]:
+    """Every row a check-in wrote, field by field, without the ids that differ between runs."""
+
+    def fields(obj: Any) -> dict[str, Any]:
+        return {
+            field.attname: getattr(obj, field.attname)
+            for field in obj._meta.concrete_fields
+            if field.attname not in SKIP
+        }
+
+    entry = LedgerEntry.objects.get(stay=stay)
+    audit = AuditEntry.objects.get(
+        action="stay.check_in", target_type="stays.stay", target_id=str(stay.pk)
+    )
+    assert (audit.actor_id, audit.actor_label) == (stay.member_id, stay.member.email)
+    assert audit.data.pop("space") == stay.space_id
+    return {
+        "stay": fields(stay),
+        "entry": fields(entry),
+        "change": fields(AvailabilityChange.objects.get(space=stay.space)),
+        "audit": fields(audit),
+        "seats": type(stay.space).objects.get(pk=stay.space_id).in_use,
+        "balance": TicketAccount.objects.get(member=stay.member).balance,
+    }
+
+
+@time_machine.travel(AT, tick=False)
+def test_it_writes_what_the_steps_write_row_for_row(settings):
+    office = f.office()
+    written = {}
+    for one in (True, False):
+        settings.CHECK_IN_ONE_STATEMENT = one
+        space = f.space(office, name="Open")
+        member = f.member(f"rows-{one}@example.com", tickets=5)
+        code = f.code_for(space)
+        with CaptureQueriesContext(connection) as queries:
+            stay = stay_check_in(member=member, code=code, minutes=240)
+        statement = [q["sql"] for q in queries.captured_queries if "WITH claim AS" in q["sql"]]
+        assert len(statement) == (1 if one else 0)
+        stay = Stay.objects.get(pk=stay.pk)
+        written[one] = _rows(stay)
+    assert written[True] == written[False]
+    assert written[True]["balance"] == 3 and written[True]["entry"]["balance_after"] == 3
+    assert written[True]["seats"] == 1
+
+
+@time_machine.travel(AT, tick=False)
+def test_a_refused_debit_writes_nothing_and_names_the_refusal(settings):
+    settings.CHECK_IN_ONE_STATEMENT = True
+    space = f.space(quota=1)
+    poor = f.member("poor@example.com", tickets=1)
+    with pytest.raises(DomainError) as refused:
+        stay_check_in(member=poor, code=f.code_for(space), minutes=240)  # 2 tickets
+    assert refused.value.code == "insufficient_tickets"
+    space.refresh_from_db()
+    assert space.in_use == 0 and not Stay.objects.exists()
+    assert not AvailabilityChange.objects.exists()
+    assert TicketAccount.objects.get(member=poor).balance == 1
+    assert LedgerEntry.objects.filter(member=poor).count() == 1  # the grant only
+
+
+@time_machine.travel(AT, tick=False)
+def test_a_postpaid_member_without_an_account_row_checks_in(settings):
+    """The statement's debit finds no account row; the steps create it, as before."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    member = f.corporate_member()
+    TicketAccount.objects.filter(member=member).delete()
+    stay = stay_check_in(member=member, code=f.code_for(f.space()), minutes=120)
+    assert TicketAccount.objects.get(member=member).balance == -1
+    assert LedgerEntry.objects.get(stay=stay).balance_after == -1
+
+
+@time_machine.travel(AT, tick=False)
+def test_each_row_is_announced_as_saved_so_the_stream_nudge_still_fires(settings):
+    settings.CHECK_IN_ONE_STATEMENT = True
+    seen: list[tuple[str, int]] = []
+
+    def saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+        if created:
+            seen.append((sender.__name__, instance.pk))
+
+    post_save.connect(saved, dispatch_uid="one-statement-test")
+    try:
+        stay = stay_check_in(member=f.member(), code=f.code_for(f.space()), minutes=120)
+    finally:
+        post_save.disconnect(dispatch_uid="one-statement-test")
+    change = AvailabilityChange.objects.get(space=stay.space)
+    assert ("Stay", stay.pk) in seen and ("AvailabilityChange", change.pk) in seen
+    assert ("LedgerEntry", LedgerEntry.objects.get(stay=stay).pk) in seen
+
+
+@time_machine.travel(AT, tick=False)
+def test_a_full_space_is_refused_without_a_write(settings):
+    settings.CHECK_IN_ONE_STATEMENT = True
+    space = f.space(quota=1)
+    code = f.code_for(space)
+    stay_check_in(member=f.member("first@example.com"), code=code, minutes=120)
+    with pytest.raises(DomainError) as refused:
+        stay_check_in(member=f.member("second@example.com"), code=code, minutes=120)
+    assert refused.value.code == "space_full"
+    space.refresh_from_db()
+    assert space.in_use == 1 and Stay.objects.count() == 1
+
+
+@time_machine.travel(AT, tick=False)
+def test_control_without_the_debit_guard_a_short_balance_is_not_refused_cleanly(
+    settings, monkeypatch
+):
+    """The debit guard's control: taken out, the same check-in that was refused with
+    `insufficient_tickets` is charged, and only the balance's CHECK constraint stops it."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    monkeypatch.setattr(one_statement, "DEBIT_GUARD", "TRUE")
+    poor = f.member("poor@example.com", tickets=1)
+    # Only the table's CHECK constraint is left to stop it: a database error, not a refusal.
+    with pytest.raises(IntegrityError, match="ticket_balance_not_negative_unless_postpaid"):
+        stay_check_in(member=poor, code=f.code_for(f.space()), minutes=240)
+
+
+@time_machine.travel(AT, tick=False)
+def test_control_without_the_seat_guard_a_full_space_is_not_refused_cleanly(settings, monkeypatch):
+    """The seat guard's control: taken out, the check-in that was refused with `space_full`
+    claims the seat anyway, and only the counter's CHECK constraint stops it."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    monkeypatch.setattr(one_statement, "CLAIM_GUARD", "TRUE")
+    space = f.space(quota=1)
+    code = f.code_for(space)
+    stay_check_in(member=f.member("first@example.com"), code=code, minutes=120)
+    with pytest.raises(IntegrityError, match="space_in_use_between_0_and_quota"):
+        stay_check_in(member=f.member("second@example.com"), code=code, minutes=120)
