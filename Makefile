@@ -92,10 +92,12 @@ bench-unlock: install
 
 # The long form of the race and idempotency tests, and the faults, on PostgreSQL (bounded:
 # each long test stops by itself after SOAK_MAX_SECONDS, and fails if that cut its rounds short:
-# 10,000 rounds take about 25 minutes on 2 cores, the whole soak about 45).
+# 10,000 rounds take about 25 minutes on a quiet 2-core machine, the whole soak about 45;
+# `make soak SOAK_MAX_SECONDS=10800` beside other work).
 SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/soak
+SOAK_MAX_SECONDS ?= 3600
 soak: install
-	RACE_ROUNDS=10000 RACE_CONTROL_ROUNDS=200 IDEMPOTENCY_ROUNDS=556 SOAK_MAX_SECONDS=3600 \
+	RACE_ROUNDS=10000 RACE_CONTROL_ROUNDS=200 IDEMPOTENCY_ROUNDS=556 SOAK_MAX_SECONDS=$(SOAK_MAX_SECONDS) \
 	FAULT_LOAD_SECONDS=30 FAULT_RESTARTS=5 \
 	DATABASE_URL="$(SOAK_DATABASE_URL)" $(BIN)/pytest -p no:cacheprovider -q -s \
 		tests/concurrency/test_burst_rounds.py tests/faults
