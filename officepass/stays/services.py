@@ -169,20 +169,31 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     # recorded yet: the member's own (one active stay each) or one holding the last seat.
     # Such stays end in their own short transactions, outside the check-in transaction, so
     # that it never locks two spaces or two members' stays: no lock-order deadlocks.
+    # Someone else (the worker, another check-in) may have ended that stay between our refusal
+    # and our look for it: finding nothing to end, we still try again if the seat is free now
+    # or the member's stay has ended now, and refuse only when it is not.
     for _attempt in range(3):
         try:
             return _check_in(member, space, now=now, minutes=minutes, deadline=deadline)
         except _SeatTaken:
-            if not stays_finalize_expired(space_id=space.pk):
+            if not stays_finalize_expired(space_id=space.pk) and not _has_room(space.pk):
                 raise DomainError(
                     "space_full", nearby=nearby_free(office=office, seat_type=space.seat_type)
                 ) from None
         except IntegrityError as exc:
             if not _one_active_stay_violated(exc):
                 raise  # another invariant broke: a bug, never reported as "already checked in"
-            if not stays_finalize_expired(member_id=member.pk):
+            if not stays_finalize_expired(member_id=member.pk) and _has_active_stay(member.pk):
                 raise DomainError("already_checked_in") from None
     raise DomainError("space_full", nearby=nearby_free(office=office, seat_type=space.seat_type))
+
+
+def _has_room(space_id: int) -> bool:
+    return Space.objects.filter(pk=space_id, in_use__lt=F("quota")).exists()
+
+
+def _has_active_stay(member_id: int) -> bool:
+    return Stay.objects.filter(member_id=member_id, status=Stay.Status.ACTIVE).exists()
 
 
 def _one_active_stay_violated(exc: IntegrityError) -> bool:

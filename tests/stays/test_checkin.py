@@ -9,6 +9,7 @@ from officepass.core.errors import DomainError
 from officepass.core.models import AuditEntry
 from officepass.core.registry import tick
 from officepass.offices.models import Space
+from officepass.stays import services
 from officepass.stays.models import Stay
 from officepass.stays.services import stay_check_in
 from officepass.tickets.models import LedgerEntry
@@ -209,6 +210,52 @@ def test_a_member_whose_last_stay_expired_can_check_in_again_before_the_worker_r
     member = f.member()
     with time_machine.travel(MORNING, tick=False):
         stay_check_in(member=member, code=f.code_for(f.space(name="A")), minutes=120)
+    with time_machine.travel(MORNING + timedelta(hours=3), tick=False):
+        stay = stay_check_in(member=member, code=f.code_for(f.space(name="B")), minutes=120)
+    assert stay.status == "active"
+    assert Stay.objects.filter(member=member, status="forced_out").count() == 1
+
+
+def test_a_full_space_whose_expired_stay_someone_else_ended_meanwhile_is_not_called_full(
+    monkeypatch,
+):
+    """The refusal came from a stay past its deadline; before this check-in looked for it,
+    another (the stay's member checking in elsewhere, the worker) ended it: the seat is free, so
+    the check-in tries again instead of answering space_full (a race seen under load)."""
+    space = f.space(quota=1)
+    other = f.member("a@x.jp")
+    with time_machine.travel(MORNING, tick=False):
+        stay_check_in(member=other, code=f.code_for(space), minutes=120)
+    real = services.stays_finalize_expired
+
+    def others_first(**where):
+        if "space_id" in where:
+            assert real(member_id=other.pk) == 1  # the other side of the race, just before us
+        return real(**where)
+
+    monkeypatch.setattr(services, "stays_finalize_expired", others_first)
+    with time_machine.travel(MORNING + timedelta(hours=2), tick=False):
+        stay = stay_check_in(member=f.member("b@x.jp"), code=f.code_for(space), minutes=120)
+    assert stay.status == "active"
+    space.refresh_from_db()
+    assert space.in_use == 1
+
+
+def test_a_member_whose_expired_stay_someone_else_ended_meanwhile_is_not_already_checked_in(
+    monkeypatch,
+):
+    member = f.member()
+    first_space = f.space(name="A")
+    with time_machine.travel(MORNING, tick=False):
+        stay_check_in(member=member, code=f.code_for(first_space), minutes=120)
+    real = services.stays_finalize_expired
+
+    def others_first(**where):
+        if "member_id" in where:
+            assert real(space_id=first_space.pk) == 1  # e.g. a check-in into that full space
+        return real(**where)
+
+    monkeypatch.setattr(services, "stays_finalize_expired", others_first)
     with time_machine.travel(MORNING + timedelta(hours=3), tick=False):
         stay = stay_check_in(member=member, code=f.code_for(f.space(name="B")), minutes=120)
     assert stay.status == "active"
