@@ -110,7 +110,13 @@ def test_several_workers_issue_a_companys_month_once():
         return [i.number for i in company_invoices_issue(month_start=month)]
 
     outcomes = run_together([issue for _ in range(6)])
-    assert sorted(outcomes) == [[], [], [], [], [], [1]] or all(o == [1] for o in outcomes)
+    # A worker that listed the company before the invoice was committed gets it back (issued
+    # by itself, or found once the counter lock let it in: a repeat returns the first); one
+    # that listed companies after the commit no longer sees this one. Which worker is which
+    # is timing (under CPU load it was [[], [1], [1], [1], [1], [1]]); what may not vary is
+    # one invoice, numbered 1, and whoever issued it saw it.
+    assert all(o in ([], [1]) for o in outcomes), outcomes
+    assert [1] in outcomes
     assert CompanyInvoice.objects.count() == 1
     assert numbering_breaches() == []
 
