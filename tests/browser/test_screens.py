@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 from officepass.accounts.models import User
 from officepass.stays.services import stay_check_in
 from tests import factories as f
-from tests.browser.conftest import ARGS, CHROMIUM, sign_in, wait_for_requests_to_end
+from tests.browser.conftest import (
+    ARGS,
+    CHROMIUM,
+    request_threads,
+    sign_in,
+    wait_for_requests_to_end,
+)
 from tests.browser.qrvideo import write_qr_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,6 +72,7 @@ def test_the_scanner_decodes_the_door_code_from_the_camera_and_opens_its_check_i
     space = f.space(office, name="オープン席")
     f.member("scan@example.com")
     video = write_qr_video(f"{live_server.url}/c/{f.code_for(space)}", tmp_path / "qr.y4m")
+    before = request_threads()
     browser = playwright_driver.chromium.launch(
         executable_path=CHROMIUM,
         args=[
@@ -91,4 +98,4 @@ def test_the_scanner_decodes_the_door_code_from_the_camera_and_opens_its_check_i
         context.close()
     finally:
         browser.close()
-        wait_for_requests_to_end()
+        wait_for_requests_to_end(ignore=before)
