@@ -86,6 +86,11 @@ bench-pretix-prepare: install
 bench-push: install
 	$(BIN)/python benchmarks/push.py
 
+# Where a check-in's web CPU goes: cProfile of in-process check-ins on PostgreSQL.
+.PHONY: bench-profile
+bench-profile: install
+	$(BIN)/python benchmarks/profile_checkin.py 2>/dev/null
+
 # Unlock latency through the MQTT driver and Mosquitto on 127.0.0.1:1883.
 bench-unlock: install
 	$(BIN)/python benchmarks/unlock_mqtt.py

@@ -1,0 +1,141 @@
+"""Where a check-in's web CPU goes (`make bench-profile`; run from the repository root).
+
+Creates the PostgreSQL database BENCH_DB_NAME + `_profile`, migrates it, seeds 1,000 offices
+(4,000 seats) and 2 × N + 200 members with benchmarks/seed.py, then sends check-ins (each a
+distinct member into a free seat) through Django's WSGI handler in this process, as the
+server's thread does: 200 to warm up, N timed (CPU ms per check-in, process time, so other
+processes barely count), N under cProfile with a CPU-time clock. Prints the functions where
+the CPU goes, by own and by cumulative time; `--out FILE` keeps the stats. The request log
+lines go to stderr, as in production.
+
+    .venv/bin/python benchmarks/profile_checkin.py [--count 1000] [--top 40] 2>/dev/null
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = os.environ.get("BENCH_DB_NAME", "officepass_bench") + "_profile"
+DATABASE_URL = f"{PG}/{DB_NAME}"
+
+
+def prepare(members: int, secret: str, codes: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    python = sys.executable
+    steps = [
+        [python, "manage.py", "migrate", "--noinput"],
+        [python, "benchmarks/seed.py", "offices", "--start", "0", "--count", "1000"]
+        + ["--codes", str(codes)],
+        [python, "benchmarks/seed.py", "members", "--count", str(members), "--secret", secret],
+        [python, "benchmarks/seed.py", "analyze"],
+    ]
+    for argv in steps:
+        subprocess.run(argv, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def environ_for(body: bytes, token: str) -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/stays",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "HTTP_HOST": "127.0.0.1",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    out_dir = ROOT / "benchmarks" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    codes_file = out_dir / "profile-codes.json"
+    warm = 200
+    secret = secrets.token_hex(8)
+    prepare(2 * args.count + warm, secret, codes_file)
+
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+
+    from benchmarks.common import token_for
+
+    handler = get_wsgi_application()
+    # Two seats per space: each code takes two check-ins.
+    codes = [c["code"] for c in json.loads(codes_file.read_text())]
+    seats = [code for code in codes for _ in range(2)]
+    if len(seats) < 2 * args.count + warm:
+        raise SystemExit(f"only {len(seats)} free seats for {2 * args.count + warm} check-ins")
+    statuses: dict[str, int] = {}
+
+    def start_response(status: str, headers: Any) -> None:
+        statuses[status] = statuses.get(status, 0) + 1
+
+    def check_in(i: int) -> None:
+        body = json.dumps({"code": seats[i], "minutes": 120}).encode()
+        for _ in handler(environ_for(body, token_for(secret, i)), start_response):
+            pass
+
+    for i in range(warm):
+        check_in(i)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(warm, warm + args.count):
+        check_in(i)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(
+        f"{args.count} check-ins: {cpu * 1000 / args.count:.3f} ms CPU, "
+        f"{wall * 1000 / args.count:.3f} ms wall each (one thread, database round trips in wall)"
+    )
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for i in range(warm + args.count, warm + 2 * args.count):
+        check_in(i)
+    profiler.disable()
+    print(f"statuses: {statuses}")
+    stats = pstats.Stats(profiler)
+    if args.out:
+        stats.dump_stats(args.out)
+    stats.sort_stats("tottime").print_stats(args.top)
+    stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
