@@ -42,12 +42,12 @@ def prepare(members: int, secret: str, codes: Path) -> None:
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "config.settings"}
     python = sys.executable
+    seed = [python, "benchmarks/seed.py"]
     steps = [
         [python, "manage.py", "migrate", "--noinput"],
-        [python, "benchmarks/seed.py", "offices", "--start", "0", "--count", "1000"]
-        + ["--codes", str(codes)],
-        [python, "benchmarks/seed.py", "members", "--count", str(members), "--secret", secret],
-        [python, "benchmarks/seed.py", "analyze"],
+        [*seed, "offices", "--start", "0", "--count", "1000", "--codes", str(codes)],
+        [*seed, "members", "--count", str(members), "--secret", secret],
+        [*seed, "analyze"],
     ]
     for argv in steps:
         subprocess.run(argv, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -106,8 +106,9 @@ def main() -> None:
         raise SystemExit(f"only {len(seats)} free seats for {2 * args.count + warm} check-ins")
     statuses: dict[str, int] = {}
 
-    def start_response(status: str, headers: Any) -> None:
+    def start_response(status: str, headers: Any, exc_info: Any = None, /) -> Any:
         statuses[status] = statuses.get(status, 0) + 1
+        return None
 
     def check_in(i: int) -> None:
         body = json.dumps({"code": seats[i], "minutes": 120}).encode()
