@@ -79,6 +79,11 @@ def _record(credential: LockCredential, purpose: str, not_after: datetime, actor
     return command_id
 
 
+def lock_credentials_needed(space: Any) -> bool:
+    """Whether a check-in to `space` writes a credential (its lock issues them)."""
+    return credentials_supported(driver_for(space))
+
+
 def lock_credentials_for_stay_issue(*, stay: Stay) -> LockCredential | None:
     """At check-in (inside its transaction): a credential for the stay's window, if the lock
     issues them; the vendor is called after commit."""

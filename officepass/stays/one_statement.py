@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Model, signals
 
 from officepass.core.models import AuditEntry
@@ -32,8 +32,16 @@ from officepass.tickets.models import LedgerEntry, TicketAccount
 # The guards, as SQL conditions (tests replace them with "TRUE" for their controls).
 CLAIM_GUARD = "in_use < quota"
 DEBIT_GUARD = "(postpaid OR balance >= %s)"
+# A seat claimed and a stay written but no tickets debited: the statement raises, so that it
+# undoes its own steps even when it runs alone, outside a transaction (the migration
+# stays/0004 defines the function). The control test replaces it with "NULL".
+REFUSE_UNDEBITED = (
+    "CASE WHEN EXISTS (SELECT 1 FROM claim) AND NOT EXISTS (SELECT 1 FROM debit) "
+    "THEN officepass_refuse('not_debited') END"
+)
+REFUSED_MESSAGE = "officepass_refused: not_debited"
 
-_sql: dict[tuple[str, str], tuple[str, list[list[Any]]]] = {}
+_sql: dict[tuple[str, str, str], tuple[str, list[list[Any]]]] = {}
 
 
 def _insert_from(model: type[Model], source: str, taken: dict[str, str]) -> tuple[str, list[Any]]:
@@ -56,7 +64,7 @@ def _insert_from(model: type[Model], source: str, taken: dict[str, str]) -> tupl
 
 
 def _statement() -> tuple[str, list[list[Any]]]:
-    key = (CLAIM_GUARD, DEBIT_GUARD)
+    key = (CLAIM_GUARD, DEBIT_GUARD, REFUSE_UNDEBITED)
     if key not in _sql:
         stay, stay_fields = _insert_from(Stay, "claim", {})
         entry, entry_fields = _insert_from(
@@ -76,7 +84,8 @@ def _statement() -> tuple[str, list[list[Any]]]:
             "RETURNING balance), "
             f"entry AS ({entry}), change AS ({change}), audit AS ({audit}) "
             "SELECT (SELECT id FROM claim), (SELECT id FROM stay), (SELECT balance FROM debit), "
-            "(SELECT id FROM entry), (SELECT id FROM change), (SELECT id FROM audit)"
+            "(SELECT id FROM entry), (SELECT id FROM change), (SELECT id FROM audit), "
+            f"{REFUSE_UNDEBITED}"
         )
         _sql[key] = (sql, [stay_fields, entry_fields, change_fields, audit_fields])
     return _sql[key]
@@ -96,16 +105,18 @@ class SeatTaken(Exception):
 
 
 class NotDebited(Exception):
-    """The seat was claimed but the debit refused (or the account is missing): the caller's
-    transaction must roll back, and the generic path gives the precise answer."""
+    """The seat was claimed but the debit refused (or the account is missing): the statement
+    raised, so nothing it did stays (a caller's transaction must roll back too), and the
+    generic path gives the precise answer."""
 
 
 def check_in_writes(
     stay: Stay, entry: LedgerEntry, change: AvailabilityChange, audit: AuditEntry, tickets: int
 ) -> None:
     """Claim the seat, write the stay, debit `tickets`, write the ledger entry, the change-log
-    row and the audit row, in one statement inside the caller's transaction. Sets the rows'
-    ids (and the entry's balance); raises SeatTaken or NotDebited when a guard refused."""
+    row and the audit row, in one statement: inside the caller's transaction, or alone in
+    autocommit (one statement is one transaction). Sets the rows' ids (and the entry's
+    balance); raises SeatTaken or NotDebited when a guard refused, having written nothing."""
     sql, (stay_fields, entry_fields, change_fields, audit_fields) = _statement()
     params = [
         stay.space_id,
@@ -117,9 +128,14 @@ def check_in_writes(
         *_values(change, change_fields),
         *_values(audit, audit_fields),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        claimed, stay_id, balance, entry_id, change_id, audit_id = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            claimed, stay_id, balance, entry_id, change_id, audit_id, _ = cursor.fetchone()
+    except DatabaseError as exc:
+        if REFUSED_MESSAGE in str(exc):
+            raise NotDebited from None
+        raise
     if claimed is None:
         raise SeatTaken
     if balance is None:

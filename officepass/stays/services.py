@@ -14,12 +14,17 @@ from officepass.accounts.models import User
 from officepass.core import clock
 from officepass.core.audit import AuditAction, audit, audit_entry
 from officepass.core.errors import DomainError
-from officepass.core.idempotency import idempotency_earlier_effect, idempotency_effect
+from officepass.core.idempotency import (
+    current_claim,
+    idempotency_earlier_effect,
+    idempotency_effect,
+)
 from officepass.core.prepared import insert
 from officepass.locks.credentials import (
     lock_credentials_for_stay_extend,
     lock_credentials_for_stay_issue,
     lock_credentials_for_stay_revoke,
+    lock_credentials_needed,
 )
 from officepass.locks.models import LockCommand
 from officepass.locks.services import (
@@ -29,7 +34,7 @@ from officepass.locks.services import (
     lock_is_online,
 )
 from officepass.offices.models import Space
-from officepass.offices.selectors import nearby_free, space_for_code
+from officepass.offices.selectors import nearby_free, space_for_check_in, space_for_code
 from officepass.stays import one_statement, rules
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.stays.selectors import unlock_outcome
@@ -39,6 +44,7 @@ from officepass.tickets.models import LedgerEntry
 from officepass.tickets.services import (
     ticket_account_ensure,
     ticket_consume,
+    ticket_cycle_ended,
     ticket_cycle_roll_if_ended,
     ticket_refund_for_stay,
 )
@@ -153,9 +159,12 @@ def stay_check_in(*, member: User, code: str, minutes: int) -> Stay:
     if earlier is not None:  # a dead attempt under this Idempotency-Key checked in already
         return Stay.objects.select_related("space", "office").get(pk=earlier, member=member)
     now = clock.now()
-    space = space_for_code(code)
+    if member.plan_id is None:
+        space, coverage = space_for_code(code), None
+    else:
+        space, coverage = space_for_check_in(code, member.plan_id)
     office = space.office
-    rules.check_plan_covers(member, space, now=now)
+    rules.check_plan_covers(member, space, now=now, coverage=coverage)
     deadline = rules.check_duration(
         office, minutes, start=now, now=now, past_closing="invalid_duration"
     )
@@ -249,28 +258,47 @@ def _audited(stay: Stay) -> dict[str, object]:
 
 def _check_in_one_statement(member: User, stay: Stay, *, tickets: int, reason: str) -> Stay:
     """The same transaction as the steps in `_check_in`, its six writes sent as one statement
-    (PostgreSQL; stays/one_statement.py)."""
+    (PostgreSQL; stays/one_statement.py). When the statement is all the transaction would
+    hold, it is sent alone, in autocommit: one statement is one transaction, and BEGIN and
+    COMMIT would be two more round trips (issue 18)."""
+    if _writes_alone(member, stay.space):
+        _check_in_writes(member, stay, tickets=tickets, reason=reason)
+        return stay
     with transaction.atomic():
         ticket_cycle_roll_if_ended(member)
-        one_statement.check_in_writes(
-            stay,
-            LedgerEntry(
-                member=member,
-                kind=LedgerEntry.Kind.CONSUME,
-                tickets=-tickets,
-                balance_after=0,  # the statement writes the debited balance
-                reason=reason,
-                effective_at=clock.now(),
-            ),
-            AvailabilityChange(space=stay.space, office_id=stay.office_id, created_at=clock.now()),
-            audit_entry(
-                actor=member, action=AuditAction.STAY_CHECK_IN, target=stay, **_audited(stay)
-            ),
-            tickets,
-        )
+        _check_in_writes(member, stay, tickets=tickets, reason=reason)
         idempotency_effect("stay.check_in", stay.pk)
         lock_credentials_for_stay_issue(stay=stay)
     return stay
+
+
+def _writes_alone(member: User, space: Space) -> bool:
+    """Nothing but the statement's own rows to write: no caller's transaction to join, no
+    Idempotency-Key claim to name the stay in, no ended ticket cycle to close first, no lock
+    credential to record."""
+    return (
+        not connection.in_atomic_block
+        and current_claim() is None
+        and not ticket_cycle_ended(member)
+        and not lock_credentials_needed(space)
+    )
+
+
+def _check_in_writes(member: User, stay: Stay, *, tickets: int, reason: str) -> None:
+    one_statement.check_in_writes(
+        stay,
+        LedgerEntry(
+            member=member,
+            kind=LedgerEntry.Kind.CONSUME,
+            tickets=-tickets,
+            balance_after=0,  # the statement writes the debited balance
+            reason=reason,
+            effective_at=clock.now(),
+        ),
+        AvailabilityChange(space=stay.space, office_id=stay.office_id, created_at=clock.now()),
+        audit_entry(actor=member, action=AuditAction.STAY_CHECK_IN, target=stay, **_audited(stay)),
+        tickets,
+    )
 
 
 def access_own_stay(*, member: User, stay_id: int) -> Stay:

@@ -81,14 +81,19 @@ def ticket_cycle_roll_if_ended(member: User) -> None:
     closes that cycle in the same transaction: nothing is paid with expired tickets, nothing
     bought or refunded then expires with the old cycle, and the ledger's balances stay in
     time order (issue 12 item 11b)."""
-    if (
-        member.cycle_ends_at is not None
-        and member.cycle_ends_at <= clock.now()
-        and not member.cycle_paid_by_card
-    ):
+    if ticket_cycle_ended(member):
         from officepass.tickets.cycles import member_cycle_roll  # cycles builds on this module
 
         member_cycle_roll(member=member)
+
+
+def ticket_cycle_ended(member: User) -> bool:
+    """Whether a movement now would first have to close the member's ended cycle (above)."""
+    return (
+        member.cycle_ends_at is not None
+        and member.cycle_ends_at <= clock.now()
+        and not member.cycle_paid_by_card
+    )
 
 
 def ticket_consume(*, member: User, tickets: int, stay: Any, reason: str) -> LedgerEntry:

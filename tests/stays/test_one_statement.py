@@ -157,3 +157,104 @@ def test_control_without_the_seat_guard_a_full_space_is_not_refused_cleanly(sett
     stay_check_in(member=f.member("first@example.com"), code=code, minutes=120)
     with pytest.raises(IntegrityError, match="space_in_use_between_0_and_quota"):
         stay_check_in(member=f.member("second@example.com"), code=code, minutes=120)
+
+
+# Alone (issue 18): with nothing else to write, the statement is sent in autocommit, without
+# BEGIN and COMMIT. These tests run outside any test transaction, as a request does.
+
+
+def _autocommit_when_sent(stay_check_in_call: Any) -> list[bool]:
+    """Whether the connection was in autocommit each time the statement was sent."""
+    seen: list[bool] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "WITH claim AS" in sql:
+            seen.append(connection.get_autocommit())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        stay_check_in_call()
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(AT, tick=False)
+def test_alone_the_statement_is_its_own_transaction_and_writes_every_row(settings):
+    settings.CHECK_IN_ONE_STATEMENT = True
+    space = f.space()
+    member = f.member(tickets=5)
+    stays: list[Stay] = []
+    sent = _autocommit_when_sent(
+        lambda: stays.append(stay_check_in(member=member, code=f.code_for(space), minutes=240))
+    )
+    assert sent == [True]
+    rows = _rows(Stay.objects.get(pk=stays[0].pk))
+    assert (rows["seats"], rows["balance"], rows["entry"]["balance_after"]) == (1, 3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(AT, tick=False)
+def test_with_a_credential_to_record_it_runs_in_a_transaction(settings):
+    """A lock that issues credentials adds rows of its own: the statement joins them in one
+    transaction, as before."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    space = f.space(lock_settings={"mode": "jammed", "credentials": True})
+    stays: list[Stay] = []
+    sent = _autocommit_when_sent(
+        lambda: stays.append(stay_check_in(member=f.member(), code=f.code_for(space), minutes=120))
+    )
+    assert sent == [False]
+    assert Stay.objects.get(pk=stays[0].pk).lock_credential.space_id == space.pk
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(AT, tick=False)
+def test_alone_a_refused_debit_writes_nothing(settings):
+    """The seat was claimed and the stay written before the debit refused: the statement
+    raises, so neither stays (in autocommit nothing else would undo them)."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    space = f.space(quota=1)
+    poor = f.member("poor@example.com", tickets=1)
+    with pytest.raises(DomainError) as refused:
+        stay_check_in(member=poor, code=f.code_for(space), minutes=240)  # 2 tickets
+    assert refused.value.code == "insufficient_tickets"
+    space.refresh_from_db()
+    assert space.in_use == 0 and not Stay.objects.exists()
+    assert not AvailabilityChange.objects.exists()
+    assert not AuditEntry.objects.filter(action="stay.check_in").exists()
+    assert TicketAccount.objects.get(member=poor).balance == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(AT, tick=False)
+def test_control_alone_without_the_refusal_a_refused_debit_keeps_the_seat(settings, monkeypatch):
+    """The refusal's control: taken out, the seat claimed and the stay written by the
+    statement stay committed, unpaid, and the member is told they are already checked in."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    monkeypatch.setattr(one_statement, "REFUSE_UNDEBITED", "NULL")
+    space = f.space(quota=2)
+    poor = f.member("poor@example.com", tickets=1)
+    with pytest.raises(DomainError) as refused:
+        stay_check_in(member=poor, code=f.code_for(space), minutes=240)
+    assert refused.value.code == "already_checked_in"
+    space.refresh_from_db()
+    assert space.in_use == 1 and Stay.objects.filter(member=poor).exists()
+    assert TicketAccount.objects.get(member=poor).balance == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(AT, tick=False)
+def test_alone_a_second_active_stay_writes_nothing(settings):
+    """The one-active-stay index refuses the stay after the seat was claimed: the statement
+    fails as a whole, so the other space's seat is not taken."""
+    settings.CHECK_IN_ONE_STATEMENT = True
+    office = f.office()
+    first, second = f.space(office, name="A"), f.space(office, name="B")
+    member = f.member(tickets=5)
+    stay_check_in(member=member, code=f.code_for(first), minutes=120)
+    with pytest.raises(DomainError) as refused:
+        stay_check_in(member=member, code=f.code_for(second), minutes=120)
+    assert refused.value.code == "already_checked_in"
+    second.refresh_from_db()
+    assert second.in_use == 0 and Stay.objects.filter(member=member).count() == 1
+    assert TicketAccount.objects.get(member=member).balance == 4
