@@ -70,13 +70,15 @@ class _Compiled:
     end: int
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     populators: tuple[Any, ...]
+    annotations: tuple[tuple[str, int], ...]  # (attribute, column) as ModelIterable sets them
 
 
 class PreparedSelect(Generic[M]):
     """`PreparedSelect(build, field, …).first(arg, …)` is `build(arg, …).first()` without
     compiling the SQL again: `build` returns the queryset for the arguments, and each argument
-    is prepared as a lookup on the matching `field` would prepare it. The queryset must be
-    ordered (or unique by its filter) and select no annotations."""
+    is prepared as a lookup on the matching `field` would prepare it (each argument used once
+    in the SQL: pass a value twice as two arguments). The queryset must be ordered (or unique
+    by its filter); its annotations are set on the instance, as Django sets them."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *fields: Field[Any, Any]) -> None:
         self._build = build
@@ -101,8 +103,6 @@ class PreparedSelect(Generic[M]):
                 if len(found) != 1:
                     raise ValueError(f"argument {marker!r} is in the SQL {len(found)} times")
                 places.append(found[0])
-            if compiler.annotation_col_map:
-                raise ValueError("prepared selects take no annotations")
             klass_info, select = compiler.klass_info, compiler.select
             assert klass_info is not None
             selected = klass_info["select_fields"]
@@ -126,6 +126,7 @@ class PreparedSelect(Generic[M]):
                 ),
                 # Django 5.2's signature (the stubs already follow Django 6's).
                 populators=tuple(get_related_populators(klass_info, select, queryset.db)),  # type: ignore[call-arg]
+                annotations=tuple(compiler.annotation_col_map.items()),
             )
             self._compiled[vendor] = compiled
             return compiled
@@ -155,6 +156,8 @@ class PreparedSelect(Generic[M]):
         )
         for populator in compiled.populators:
             populator.populate(row, obj)
+        for attribute, column in compiled.annotations:
+            setattr(obj, attribute, row[column])
         return obj  # type: ignore[return-value]
 
 

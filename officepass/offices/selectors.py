@@ -2,11 +2,13 @@
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 
+from officepass.accounts.models import Plan
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.core.prepared import PreparedSelect
@@ -43,10 +45,58 @@ _SPACE_FOR_CODE = PreparedSelect(
 )
 
 
+def _plan_offices() -> Any:
+    return Plan.offices.through.objects
+
+
+# At check-in the same statement says whether the member's plan lists offices and whether it
+# lists this one (rule: `plan_not_valid_here`): one round trip fewer (issue 18).
+_SPACE_FOR_CHECK_IN = PreparedSelect(
+    lambda space_id, version, plan_id, plan_id_again: (
+        Space.objects.select_related("office", "office__operator")
+        .filter(pk=space_id, code_version=version, is_active=True, office__is_active=True)
+        .annotate(
+            plan_lists_offices=Exists(_plan_offices().filter(plan_id=plan_id)),
+            plan_lists_office=Exists(
+                _plan_offices().filter(plan_id=plan_id_again, office_id=OuterRef("office_id"))
+            ),
+        )
+    ),
+    Space._meta.pk,
+    Space._meta.get_field("code_version"),
+    Plan._meta.pk,
+    Plan._meta.pk,
+)
+
+
+@dataclass(frozen=True)
+class PlanCoverage:
+    """Whether plan `plan_id` lists the offices it covers, and whether it lists the space's."""
+
+    plan_id: int
+    lists_offices: bool
+    lists_office: bool
+
+
 def space_for_code(code: str) -> Space:
     """The active space a door code names; `invalid_code` if forged, re-issued or retired."""
     space_id, version, window = parse_code_window(code)
-    space = _SPACE_FOR_CODE.first(space_id, version)
+    return _usable(_SPACE_FOR_CODE.first(space_id, version), window)
+
+
+def space_for_check_in(code: str, plan_id: int) -> tuple[Space, PlanCoverage]:
+    """`space_for_code`, and in the same statement whether plan `plan_id` covers its office."""
+    space_id, version, window = parse_code_window(code)
+    space = _usable(_SPACE_FOR_CHECK_IN.first(space_id, version, plan_id, plan_id), window)
+    coverage = PlanCoverage(
+        plan_id=plan_id,
+        lists_offices=bool(space.plan_lists_offices),  # type: ignore[attr-defined]
+        lists_office=bool(space.plan_lists_office),  # type: ignore[attr-defined]
+    )
+    return space, coverage
+
+
+def _usable(space: Space | None, window: Any) -> Space:
     if space is None or (space.rotating_display and window is None):
         raise DomainError("invalid_code")
     return space

@@ -13,6 +13,7 @@ from officepass.accounts.models import Plan, User
 from officepass.core.errors import DomainError
 from officepass.offices import hours
 from officepass.offices.models import Office, Space
+from officepass.offices.selectors import PlanCoverage
 
 
 def tickets_for(minutes: int, unit_minutes: int) -> int:
@@ -65,12 +66,15 @@ def extension_window_message(office: Office) -> Promise:
     )
 
 
-def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
+def check_plan_covers(
+    member: User, space: Space, *, now: datetime, coverage: PlanCoverage | None = None
+) -> None:
     """Whether the member's plan lets them in here now (read-only checks before check-in).
 
     `payment_required` once a failed renewal's grace period is over (a running stay is never
     cut short: this is only asked at check-in); `plan_not_valid_here` when the plan lists the
-    offices or seat types it covers and this space is not among them.
+    offices or seat types it covers and this space is not among them. `coverage`, read with
+    the space for the member's plan, saves asking the database again.
     """
     if member.payment_grace_ends_at is not None and member.payment_grace_ends_at <= now:
         raise DomainError("payment_required")
@@ -79,7 +83,10 @@ def check_plan_covers(member: User, space: Space, *, now: datetime) -> None:
         raise DomainError("no_plan")
     if plan.seat_types and space.seat_type not in plan.seat_types:
         raise DomainError("plan_not_valid_here", covers="seat_types")
-    limited, covered = _plan_offices(plan.pk, space.office_id)
+    if coverage is not None and coverage.plan_id == plan.pk:
+        limited, covered = coverage.lists_offices, coverage.lists_office
+    else:
+        limited, covered = _plan_offices(plan.pk, space.office_id)
     if limited and not covered:
         raise DomainError("plan_not_valid_here", covers="offices")
 

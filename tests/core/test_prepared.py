@@ -18,7 +18,7 @@ from officepass.core.audit import AuditAction, audit
 from officepass.core.models import AuditEntry
 from officepass.core.prepared import insert
 from officepass.offices.models import Space
-from officepass.offices.selectors import _SPACE_FOR_CODE
+from officepass.offices.selectors import _SPACE_FOR_CHECK_IN, _SPACE_FOR_CODE
 from officepass.stays.models import AvailabilityChange
 from tests import factories as f
 
@@ -60,6 +60,25 @@ def test_it_builds_the_same_instances_as_the_orm_with_their_related_rows():
     assert ours_space is not None
     assert fields(ours_space) == fields(Space.objects.get(pk=space.pk))
     assert ours_space.office.operator.name == space.office.operator.name
+
+
+def test_annotations_are_set_on_the_instance_as_the_orm_sets_them():
+    plan = f.plan("limited")
+    covered, other = f.office("Covered"), f.office("Other")
+    plan.offices.set([covered])
+    for office in (covered, other):
+        space = f.space(office)
+        args = (space.pk, space.code_version, plan.pk, plan.pk)
+        ours = _SPACE_FOR_CHECK_IN.first(*args)
+        orm = _SPACE_FOR_CHECK_IN._build(*args).first()
+        assert ours is not None and orm is not None
+        assert fields(ours) == fields(orm)
+        assert fields(ours.office) == fields(orm.office)
+        assert (ours.plan_lists_offices, ours.plan_lists_office) == (True, office == covered)
+    space = f.space(other, name="Booth")
+    unlimited = f.plan("everywhere")
+    ours = _SPACE_FOR_CHECK_IN.first(space.pk, space.code_version, unlimited.pk, unlimited.pk)
+    assert ours is not None and (ours.plan_lists_offices, ours.plan_lists_office) == (False, False)
 
 
 def test_it_reads_afresh_each_time_and_compiles_once(monkeypatch):

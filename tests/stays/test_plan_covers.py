@@ -4,7 +4,10 @@ after a failed renewal's grace period check-in says `payment_required`."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from officepass.accounts.models import Plan
 from officepass.core import clock
 from officepass.core.errors import DomainError
 from officepass.stays.services import stay_check_in, stay_checkout
@@ -26,6 +29,24 @@ def test_plan_limited_to_offices_and_seat_types() -> None:
         stay_check_in(member=member, code=factories.code_for(booth), minutes=120)
     assert refused.value.code == "plan_not_valid_here"
     stay_check_in(member=member, code=factories.code_for(factories.space(covered)), minutes=120)
+
+
+def test_check_in_reads_the_plans_offices_with_the_space_and_sees_a_change_at_once() -> None:
+    """Issue 18: the plan's offices come in the statement that reads the space (one round
+    trip fewer), read afresh at every check-in."""
+    plan = factories.plan("limited")
+    member = factories.member(plan_=plan)
+    covered, other = factories.office("Covered"), factories.office("Other")
+    plan.offices.set([covered])
+    code = factories.code_for(factories.space(other))
+    with CaptureQueriesContext(connection) as reads, pytest.raises(DomainError) as refused:
+        stay_check_in(member=member, code=code, minutes=120)
+    assert refused.value.code == "plan_not_valid_here"
+    table = Plan.offices.through._meta.db_table
+    asking = [q["sql"] for q in reads.captured_queries if table in q["sql"]]
+    assert len(asking) == 1 and "offices_space" in asking[0]
+    plan.offices.add(other)
+    assert stay_check_in(member=member, code=code, minutes=120).office_id == other.pk
 
 
 def test_a_plan_without_limits_covers_everything() -> None:
