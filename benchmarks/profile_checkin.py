@@ -9,6 +9,13 @@ the CPU goes, by own and by cumulative time; `--out FILE` keeps the stats. The r
 lines go to stderr, as in production.
 
     .venv/bin/python benchmarks/profile_checkin.py [--count 1000] [--top 40] 2>/dev/null
+
+`--server` measures the same check-ins sent over HTTP to the server as the Procfile starts it
+(gunicorn + one uvicorn worker, ASGI), from an aiohttp client in this process at concurrency
+2: the worker process's CPU per check-in, which adds the server's own work (HTTP, the event
+loop, the hop to Django's thread, the request log) to the in-process figure. With
+`--py-spy` (py-spy on PATH or in the virtualenv), samples the worker meanwhile and prints
+where its CPU goes by function, own and inclusive.
 """
 
 from __future__ import annotations
@@ -69,11 +76,119 @@ def environ_for(body: bytes, token: str) -> dict[str, Any]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summarize_py_spy(raw: Path, top: int) -> None:
+    """py-spy's collapsed stacks ("a;b;c count") as own and inclusive shares by function."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        total += count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+    print(f"\npy-spy: {total} samples of the worker")
+    for title, table in (("own", own), ("inclusive", inclusive)):
+        print(f"\n  {title}")
+        for frame, count in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"  {100 * count / total:5.1f}%  {frame[:150]}")
+
+
+def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, warm: int) -> None:
+    import shutil
+    import subprocess
+
+    import aiohttp
+    import httpx
+
+    from benchmarks.common import BIN, OUT, PORT_WEB
+    from benchmarks.procs import children_of, start, stop
+
+    argv = [
+        str(BIN / "gunicorn"), "config.asgi:application",
+        "--worker-class", "uvicorn_worker.UvicornWorker",
+        "-c", "python:officepass.ops.gunicorn_conf",
+        "--bind", f"127.0.0.1:{PORT_WEB}", "--workers", "1", "--keep-alive", "5",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{PORT_WEB}"
+    server = start("profile-gunicorn", argv, OUT / "profile-gunicorn.log")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited: see {OUT}/profile-gunicorn.log")
+            try:
+                if httpx.get(f"{base}/api/v1/availability?office_id=1", timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not answer within 60 s")
+            time.sleep(0.2)
+        (worker,) = children_of(server.proc.pid)
+        statuses: dict[int, int] = {}
+
+        async def send(first: int, last: int) -> None:
+            queue = iter(range(first, last))
+            async with aiohttp.ClientSession(base) as client:
+
+                async def loop() -> None:
+                    for i in queue:
+                        body = {"code": seats[i], "minutes": 120}
+                        headers = {"Authorization": f"Bearer {token_for(secret, i)}"}
+                        async with client.post("/api/v1/stays", json=body, headers=headers) as r:
+                            await r.read()
+                            statuses[r.status] = statuses.get(r.status, 0) + 1
+
+                await asyncio.gather(loop(), loop())
+
+        import asyncio
+
+        asyncio.run(send(0, warm))
+        spy = None
+        raw = OUT / "profile-py-spy.txt"
+        if args.py_spy:
+            tool = shutil.which("py-spy") or str(BIN / "py-spy")
+            spy = subprocess.Popen(
+                [tool, "record", "--pid", str(worker), "--format", "raw", "--rate", "500",
+                 "--nonblocking", "--output", str(raw)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1)  # py-spy attaches
+        cpu0, wall0 = cpu_seconds(worker), time.perf_counter()
+        asyncio.run(send(warm, warm + args.count))
+        cpu, wall = cpu_seconds(worker) - cpu0, time.perf_counter() - wall0
+        if spy is not None:
+            spy.send_signal(2)  # py-spy writes its output on SIGINT
+            spy.wait(timeout=60)
+        if set(statuses) != {201}:
+            raise SystemExit(f"not every check-in went in: {statuses}")
+        print(
+            f"{args.count} check-ins over HTTP (gunicorn + 1 uvicorn worker, concurrency 2): "
+            f"worker {cpu * 1000 / args.count:.3f} ms CPU each, {args.count / wall:.0f}/s"
+        )
+        if spy is not None and raw.exists():
+            summarize_py_spy(raw, args.top)
+    finally:
+        stop(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", default="")
+    parser.add_argument("--server", action="store_true", help="over HTTP, to the real server")
+    parser.add_argument("--py-spy", action="store_true", help="with --server: sample it")
     args = parser.parse_args()
     out_dir = ROOT / "benchmarks" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +197,11 @@ def main() -> None:
     secret = secrets.token_hex(8)
     prepare(2 * args.count + warm, secret, codes_file)
 
+    if args.server:
+        codes = [c["code"] for c in json.loads(codes_file.read_text())]
+        seats = [code for code in codes for _ in range(2)]
+        serve_and_measure(args, seats, secret, warm)
+        return
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
