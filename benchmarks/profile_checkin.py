@@ -11,8 +11,8 @@ lines go to stderr, as in production.
     .venv/bin/python benchmarks/profile_checkin.py [--count 1000] [--top 40] 2>/dev/null
 
 `--server` measures the same check-ins sent over HTTP to the server as the Procfile starts it
-(gunicorn + one uvicorn worker, ASGI), from an aiohttp client in this process at concurrency
-2: the worker process's CPU per check-in, which adds the server's own work (HTTP, the event
+(gunicorn + `--workers` uvicorn workers, default 1, ASGI), from an aiohttp client in this
+process at `--concurrency` (default 2): the worker process's CPU per check-in, which adds the server's own work (HTTP, the event
 loop, the hop to Django's thread, the request log) to the in-process figure. With
 `--py-spy` (py-spy on PATH or in the virtualenv), samples the worker meanwhile and prints
 where its CPU goes by function, own and inclusive.
@@ -117,7 +117,7 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
         str(BIN / "gunicorn"), "config.asgi:application",
         "--worker-class", "uvicorn_worker.UvicornWorker",
         "-c", "python:officepass.ops.gunicorn_conf",
-        "--bind", f"127.0.0.1:{PORT_WEB}", "--workers", "1", "--keep-alive", "5",
+        "--bind", f"127.0.0.1:{PORT_WEB}", "--workers", str(args.workers), "--keep-alive", "5",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{PORT_WEB}"
     server = start("profile-gunicorn", argv, OUT / "profile-gunicorn.log")
@@ -134,7 +134,8 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
             if time.monotonic() > deadline:
                 raise SystemExit("gunicorn did not answer within 60 s")
             time.sleep(0.2)
-        (worker,) = children_of(server.proc.pid)
+        workers = sorted(children_of(server.proc.pid))
+        worker = workers[0]
         statuses: dict[int, int] = {}
 
         async def send(first: int, last: int) -> None:
@@ -149,7 +150,7 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
                             await r.read()
                             statuses[r.status] = statuses.get(r.status, 0) + 1
 
-                await asyncio.gather(loop(), loop())
+                await asyncio.gather(*(loop() for _ in range(args.concurrency)))
 
         import asyncio
 
@@ -164,17 +165,21 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             time.sleep(1)  # py-spy attaches
-        cpu0, wall0 = cpu_seconds(worker), time.perf_counter()
+        cpu0, wall0 = [cpu_seconds(w) for w in workers], time.perf_counter()
         asyncio.run(send(warm, warm + args.count))
-        cpu, wall = cpu_seconds(worker) - cpu0, time.perf_counter() - wall0
+        wall = time.perf_counter() - wall0
+        each = [cpu_seconds(w) - c for w, c in zip(workers, cpu0, strict=True)]
+        cpu = sum(each)
         if spy is not None:
             spy.send_signal(2)  # py-spy writes its output on SIGINT
             spy.wait(timeout=60)
         if set(statuses) != {201}:
             raise SystemExit(f"not every check-in went in: {statuses}")
         print(
-            f"{args.count} check-ins over HTTP (gunicorn + 1 uvicorn worker, concurrency 2): "
-            f"worker {cpu * 1000 / args.count:.3f} ms CPU each, {args.count / wall:.0f}/s"
+            f"{args.count} check-ins over HTTP (gunicorn + {args.workers} uvicorn worker(s), "
+            f"concurrency {args.concurrency}): workers {cpu * 1000 / args.count:.3f} ms CPU "
+            f"each, {args.count / wall:.0f}/s; each worker's share of a core: "
+            + ", ".join(f"{100 * c / wall:.0f}%" for c in each)
         )
         if spy is not None and raw.exists():
             summarize_py_spy(raw, args.top)
@@ -189,6 +194,8 @@ def main() -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--server", action="store_true", help="over HTTP, to the real server")
     parser.add_argument("--py-spy", action="store_true", help="with --server: sample it")
+    parser.add_argument("--workers", type=int, default=1, help="with --server")
+    parser.add_argument("--concurrency", type=int, default=2, help="with --server")
     args = parser.parse_args()
     out_dir = ROOT / "benchmarks" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
