@@ -200,6 +200,68 @@ def _insert_plan(model: type[Model]) -> _InsertPlan | None:
     return plan
 
 
+# Values `Model.save` sends as they are, or wrapped in one type: a field of these kinds
+# whose `pre_save` only reads the attribute, given a value of exactly this Python type. What
+# Django does with such a value is found once per field by asking it (`_save_way`).
+_PLAIN_TYPES: dict[str, type] = {
+    **dict.fromkeys(_INT_TYPES, int),
+    "CharField": str,
+    "TextField": str,
+    "EmailField": str,
+    "BooleanField": bool,
+    "DateTimeField": datetime,
+}
+_SAMPLES: dict[type, Any] = {int: 7, str: "sample", bool: True, datetime: _MARKER_INSTANT}
+_Way = tuple[str, type, Callable[[Any], Any] | None]
+_save_ways: dict[tuple[Field[Any, Any], str], _Way | None] = {}
+
+
+def _save_way(field: Field[Any, Any]) -> _Way | None:
+    """(attname, plain type, wrapper or None) when `get_db_prep_save(pre_save(obj))` of a
+    value of the plain type is the value itself (or the value in a wrapper type, as psycopg's
+    Int4 for an integer column), else None: Django's way is taken for that field."""
+    key = (field, connection.vendor)
+    if key in _save_ways:
+        return _save_ways[key]
+    way: _Way | None = None
+    target = field.target_field if field.many_to_one else field  # type: ignore[attr-defined]
+    plain = _PLAIN_TYPES.get(target.get_internal_type())
+    django_own = all(
+        type(f).__module__.startswith("django.db.models.fields") for f in (field, target)
+    )
+    reads_only = not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    if plain is not None and django_own and reads_only and not field.many_to_many:
+        sample = _SAMPLES[plain]
+        probe = field.get_db_prep_save(sample, connection)
+        if type(probe) is plain and probe == sample:
+            way = (field.attname, plain, None)
+        elif plain is int and isinstance(probe, int) and probe == sample:
+            way = (field.attname, plain, type(probe))
+    _save_ways[key] = way
+    return way
+
+
+def save_values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    """The values `Model.save` sends for `fields` of a new `obj`: each field's
+    `get_db_prep_save(pre_save(obj, True))`, found without the call for plain values (an int
+    for an integer column, an aware datetime, a str, None), which is most of a row's."""
+    values: list[Any] = []
+    attrs = obj.__dict__
+    for field in fields:
+        way = _save_way(field)
+        if way is not None:
+            value: Any = attrs.get(way[0])
+            if value is None:
+                values.append(None)
+                continue
+            naive = way[1] is datetime and getattr(value, "tzinfo", None) is None
+            if type(value) is way[1] and not naive:
+                values.append(value if way[2] is None else way[2](value))
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return values
+
+
 def insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     """The columns `insert` writes for a new row of `model`: all but the auto primary key."""
     plan = _insert_plan(model)
@@ -221,9 +283,7 @@ def insert(obj: M) -> M:
             sender=model, instance=obj, raw=False, using=using, update_fields=None
         )
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    values: Sequence[Any] = [
-        field.get_db_prep_save(field.pre_save(obj, True), connection) for field in plan.fields
-    ]
+    values = save_values(obj, plan.fields)
     # As in save_base: an error marks the enclosing atomic block for rollback.
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(plan.sql, values)

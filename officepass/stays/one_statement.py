@@ -24,7 +24,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Model, signals
 
 from officepass.core.models import AuditEntry
-from officepass.core.prepared import insert_fields
+from officepass.core.prepared import insert_fields, save_values
 from officepass.offices.models import Space
 from officepass.stays.models import AvailabilityChange, Stay
 from officepass.tickets.models import LedgerEntry, TicketAccount
@@ -97,7 +97,7 @@ def _values(obj: Model, fields: Sequence[Any]) -> list[Any]:
             sender=type(obj), instance=obj, raw=False, using=connection.alias, update_fields=None
         )
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    return save_values(obj, fields)
 
 
 class SeatTaken(Exception):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, signals
 from django.db.models.sql.compiler import SQLCompiler
@@ -145,3 +146,40 @@ def test_a_failed_insert_rolls_the_whole_transaction_back():
         insert(AvailabilityChange(space=space, office_id=space.office_id, created_at=clock.now()))
         insert(AvailabilityChange(space_id=space.pk + 10_000, office_id=1, created_at=None))
     assert AvailabilityChange.objects.count() == before
+
+
+def _as_sent(value: Any) -> Any:
+    """A value as the driver gets it: its type too (psycopg's Int4 is not a plain int)."""
+    return ("json", value.obj) if hasattr(value, "obj") else (type(value), value)
+
+
+@pytest.mark.usefixtures("on_postgres")
+def test_save_values_are_what_django_prepares_field_for_field():
+    """`save_values` skips Django's preparing for plain values (PostgreSQL only): for every
+    row a check-in and a ticket grant write, field for field, it must give what
+    `get_db_prep_save(pre_save(obj, True))` gives, in value and in type."""
+    from django.apps import apps
+
+    from officepass.core.prepared import _insert_plan, save_values
+    from officepass.stays.services import stay_check_in
+
+    with time_machine.travel(clock.now(), tick=False):
+        stay_check_in(
+            member=f.member("values@example.com"), code=f.code_for(f.space()), minutes=120
+        )
+        compared = 0
+        for model in apps.get_models():
+            plan = _insert_plan(model)
+            if plan is None:
+                continue
+            for row in model._default_manager.all()[:3]:
+                row.pk = None
+                row._state.adding = True
+                ours = [_as_sent(v) for v in save_values(row, plan.fields)]
+                django = [
+                    _as_sent(field.get_db_prep_save(field.pre_save(row, True), connection))
+                    for field in plan.fields
+                ]
+                assert ours == django, model.__name__
+                compared += 1
+    assert compared >= 8  # stay, ledger entries, change, audit rows, user, plan, space, …
