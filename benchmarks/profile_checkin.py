@@ -12,10 +12,10 @@ lines go to stderr, as in production.
 
 `--server` measures the same check-ins sent over HTTP to the server as the Procfile starts it
 (gunicorn + `--workers` uvicorn workers, default 1, ASGI), from an aiohttp client in this
-process at `--concurrency` (default 2): the worker process's CPU per check-in, which adds the server's own work (HTTP, the event
-loop, the hop to Django's thread, the request log) to the in-process figure. With
-`--py-spy` (py-spy on PATH or in the virtualenv), samples the worker meanwhile and prints
-where its CPU goes by function, own and inclusive.
+process at `--concurrency` (default 2): the workers' CPU per check-in, which adds the
+server's own work (HTTP, the event loop, the hand-overs to Django's thread, the request log)
+to the in-process figure. With `--py-spy` (py-spy on PATH or in the virtualenv), samples the
+first worker meanwhile and prints where its time goes by function, own and inclusive.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from benchmarks.common import (
     DEFAULT_WORKERS,
     GOAL_AVAILABILITY_P99_MS,
@@ -46,9 +48,9 @@ NOTES = [
     "Event streams are served by the same server as the API; Redis carries the nudge"
     " between its processes. The second phase B holds the streams in a process of its own,"
     " each watching one random office (as an office page does).",
-    "pretix runs under gunicorn with the same number of sync workers, on the same PostgreSQL,"
-    " driven by the same load generator at the same concurrency; its data set is smaller"
-    " (see the pretix table), which favours pretix.",
+    "pretix runs under gunicorn with as many worker processes as ours (its worker class in"
+    " the run table), on the same PostgreSQL, driven by the same load generator at the same"
+    " concurrency, on as many events as ours has offices (see the pretix table).",
 ]
 
 
@@ -92,7 +94,15 @@ def run_section(ctx: Ctx) -> Section:
     sweep = " (3: best of a 2/3/4/6 sweep on 2 cores)" if args.workers == DEFAULT_WORKERS else ""
     rows = [[k, v] for k, v in ctx.info.items()] + [
         ["scale", f"BENCH_SCALE={SCALE}"],
-        ["web", f"gunicorn {args.worker_class}, {args.workers} × {args.threads} thread{sweep}"],
+        [
+            "web",
+            f"gunicorn + uvicorn workers (ASGI, the Procfile's line), {args.workers} workers"
+            f" × WEB_THREADS {os.environ.get('WEB_THREADS') or 16} threads{sweep}",
+        ],
+        [
+            "pretix web",
+            f"gunicorn {args.worker_class}, {args.workers} × {args.threads} thread",
+        ],
         ["streams", "gunicorn + uvicorn workers (ASGI), 2 workers; Redis nudges"],
         ["connections", f"psycopg pool, max {args.db_pool}" if args.db_pool else "persistent"],
         ["background", "1 worker process, --interval 0.5"],
