@@ -82,20 +82,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def summarize_py_spy(raw: Path, top: int) -> None:
-    """py-spy's collapsed stacks ("a;b;c count") as own and inclusive shares by function."""
-    own: dict[str, int] = {}
-    inclusive: dict[str, int] = {}
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
-        frames = stack.split(";")
-        total += count
-        own[frames[-1]] = own.get(frames[-1], 0) + count
-        for frame in set(frames):
-            inclusive[frame] = inclusive.get(frame, 0) + count
+    from benchmarks.scaleout import pyspy_tables
+
+    total, own, inclusive = pyspy_tables(raw, by_module=False)
     print(f"\npy-spy: {total} samples of the worker")
     for title, table in (("own", own), ("inclusive", inclusive)):
         print(f"\n  {title}")

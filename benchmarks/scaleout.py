@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
@@ -106,6 +107,26 @@ def pyspy_start(ctx: Ctx, seconds: float) -> Any:
     return start("py-spy", argv, OUT / "pyspy.log"), out
 
 
+def pyspy_tables(raw: Path, *, by_module: bool) -> tuple[int, dict[str, int], dict[str, int]]:
+    """py-spy's collapsed stacks ("a;b;c count"): samples, own samples per function, and
+    inclusive samples per function (or per module, `by_module`)."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        names = {f.split(" (")[1].split(":")[0] if " (" in f else f for f in frames}
+        for name in names if by_module else set(frames):
+            inclusive[name] = inclusive.get(name, 0) + n
+    return total, own, inclusive
+
+
 def pyspy_summary(handle: Any) -> None:
     """Self time per function and time per module (inclusive) from py-spy's collapsed stacks."""
     if handle is None:
@@ -119,17 +140,7 @@ def pyspy_summary(handle: Any) -> None:
     if not out.exists():
         log("py-spy wrote nothing; see benchmarks/out/pyspy.log")
         return
-    self_time: dict[str, int] = {}
-    inclusive: dict[str, int] = {}
-    total = 0
-    for line in out.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        n = int(count)
-        total += n
-        frames = stack.split(";")
-        self_time[frames[-1]] = self_time.get(frames[-1], 0) + n
-        for name in {f.split(" (")[1].split(":")[0] if " (" in f else f for f in frames}:
-            inclusive[name] = inclusive.get(name, 0) + n
+    total, self_time, inclusive = pyspy_tables(out, by_module=True)
     lines = [f"py-spy: {total} samples of one gunicorn worker during check-ins"]
     lines += [f"  self {100 * n / total:5.1f}%  {f}" for f, n in
               sorted(self_time.items(), key=lambda kv: -kv[1])[:25]]  # fmt: skip
