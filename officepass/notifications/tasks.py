@@ -22,7 +22,8 @@ import urllib3
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from pywebpush import WebPusher
 
 from officepass.accounts.models import User
@@ -117,13 +118,22 @@ def _stay_events(now: datetime, limit: int) -> list[Event]:
     ]
 
 
+def _untold(action: str, kinds: list[str], now: datetime) -> list[AuditEntry]:
+    """The audit rows of `action` in the look-back window that no notice names yet: a round
+    reads only what is new, not every forced checkout of the last 15 minutes again (each
+    round, with their stays: 83 ms of worker CPU after 400 forced checkouts, issue 18)."""
+    key = Concat(Value("audit:"), Cast("pk", output_field=CharField()))
+    told = Notification.objects.filter(kind__in=kinds, key=OuterRef("notice_key"))
+    return list(
+        AuditEntry.objects.filter(action=action, created_at__gte=now - LOOKBACK)
+        .annotate(notice_key=key)
+        .filter(~Exists(told))
+    )
+
+
 def _audit_events(now: datetime) -> list[Event]:
     events: list[Event] = []
-    ended = list(
-        AuditEntry.objects.filter(
-            action=AuditAction.STAY_FORCED_OUT, created_at__gte=now - LOOKBACK
-        )
-    )
+    ended = _untold(AuditAction.STAY_FORCED_OUT, [Kind.FORCED_OUT, Kind.STAFF_ENDED], now)
     stays = Stay.objects.select_related("member", "office", "space").in_bulk(
         [int(e.target_id) for e in ended]
     )
@@ -138,11 +148,7 @@ def _audit_events(now: datetime) -> list[Event]:
             kind = Kind.STAFF_ENDED
             values["reason"] = str(entry.data.get("reason", ""))
         events.append(Event(stay.member, kind, f"audit:{entry.pk}", f"/stays/{stay.pk}", values))
-    replies = list(
-        AuditEntry.objects.filter(
-            action=AuditAction.TROUBLE_REPORT_STATUS, created_at__gte=now - LOOKBACK
-        )
-    )
+    replies = _untold(AuditAction.TROUBLE_REPORT_STATUS, [Kind.TROUBLE_REPLY], now)
     reports = TroubleReport.objects.select_related("member", "office").in_bulk(
         [int(e.target_id) for e in replies]
     )

@@ -1,13 +1,20 @@
-"""A trouble-report reply, and a push service that fails first: retried with backoff, once."""
+"""A trouble-report reply, a push service that fails first (retried with backoff, once), and
+rounds that read only the forced checkouts not yet told."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from officepass.core.models import AuditEntry
 from officepass.core.registry import all_breaches, tick
-from officepass.notifications.models import Delivery
+from officepass.notifications import tasks
+from officepass.notifications.models import Delivery, Notification
 from officepass.notifications.services import push_subscribe
+from officepass.stays.services import stay_check_in
 from officepass.support.services import trouble_report_create, trouble_report_set_status
 from tests import factories as f
 
@@ -108,3 +115,40 @@ def test_reconcile_reports_a_delivery_stuck_mid_send_and_the_worker_never_resend
         assert Delivery.objects.get().status == "failed"
         assert all_breaches() == []
     assert push_service.received == []
+
+
+def _forced_out_three_and_told(tick_round: Any) -> None:
+    with time_machine.travel(NOON, tick=False):
+        space = f.space(quota=3)
+        for i in range(3):
+            stay_check_in(member=f.member(f"m{i}@example.com"), code=f.code_for(space), minutes=120)
+    with time_machine.travel(NOON + timedelta(hours=2, minutes=1), tick=False):
+        tick_round()
+        tick_round()
+        assert Notification.objects.filter(kind="forced_out").count() == 3
+
+
+def _stays_read_by_a_later_round() -> list[str]:
+    with (
+        time_machine.travel(NOON + timedelta(hours=2, minutes=2), tick=False),
+        CaptureQueriesContext(connection) as later,
+    ):
+        tasks.notifications_collect()
+    assert Notification.objects.filter(kind="forced_out").count() == 3  # told once
+    return [q["sql"] for q in later.captured_queries if '"stays_stay"."id" IN' in q["sql"]]
+
+
+def test_a_later_round_does_not_read_forced_checkouts_already_told_again():
+    """Issue 18: each round read every forced checkout of the last 15 minutes, and their
+    stays, to find that all were told already."""
+    _forced_out_three_and_told(tick)
+    assert _stays_read_by_a_later_round() == []
+
+
+def test_control_without_the_filter_a_later_round_reads_them_again(monkeypatch):
+    def every(action: str, kinds: list[str], now: Any) -> list[AuditEntry]:
+        return list(AuditEntry.objects.filter(action=action, created_at__gte=now - tasks.LOOKBACK))
+
+    monkeypatch.setattr(tasks, "_untold", every)
+    _forced_out_three_and_told(tick)
+    assert len(_stays_read_by_a_later_round()) == 1
