@@ -2,6 +2,7 @@
 order, as the full list's nearby search, with only what a map or a "where now" list shows, in
 a fixed number of statements however many offices there are."""
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from officepass.offices import hours, nearby
-from officepass.offices.selectors import SEARCH_RINGS_M
+from officepass.offices.selectors import SEARCH_RINGS_M, distance_m, within
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,20 @@ def test_bad_coordinates_and_filters_are_a_stable_400(client, query):
     response = client.get(f"/api/v1/offices/nearby?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
+
+
+def test_within_measures_exactly_as_distance_m_and_orders_ties_by_id():
+    """Issue 18's faster loop gives the same floats as `distance_m`, not just close ones: the
+    light list and the full list must agree on order."""
+    rng = random.Random(18)
+    for _ in range(50):
+        lat, lng = rng.uniform(24, 46), rng.uniform(122, 154)
+        points = [(i, lat + rng.uniform(-1, 1), lng + rng.uniform(-1, 1)) for i in range(200)]
+        points += [(500, points[0][1], points[0][2])]  # a tie with id 0
+        expected = sorted(
+            ((pk, distance_m(lat, lng, p_lat, p_lng)) for pk, p_lat, p_lng in points),
+            key=lambda item: (item[1], item[0]),
+        )
+        assert within(lat, lng, points, radius=None) == expected
+        radius = rng.uniform(1_000, 100_000)
+        assert within(lat, lng, points, radius=radius) == [e for e in expected if e[1] <= radius]
