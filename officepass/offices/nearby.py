@@ -40,8 +40,13 @@ def _box_sql(seat_type: bool, available: bool, box: bool) -> str:
     return f"SELECT o.id, o.lat, o.lng FROM {office} o WHERE {' AND '.join(where)}"  # noqa: S608
 
 
-def _in(sql: str, ids: Sequence[int]) -> str:
-    return sql.replace("IN_IDS", f"IN ({', '.join(['%s'] * len(ids))})")
+def _in(sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """`id IN_IDS` for these ids: on PostgreSQL `= ANY(%s)` with one array parameter, so the
+    text is the same whatever their number (psycopg converts it once, and the server prepares
+    it once per connection); elsewhere one placeholder per id."""
+    if connection.vendor == "postgresql":
+        return sql.replace("IN_IDS", "= ANY(%s)"), [list(ids)]
+    return sql.replace("IN_IDS", f"IN ({', '.join(['%s'] * len(ids))})"), list(ids)
 
 
 def _ranked(
@@ -99,7 +104,7 @@ def offices_nearby(
         details: dict[int, tuple[Any, ...]] = {}
         if ids:
             with connection.cursor() as cursor:
-                cursor.execute(_in(_DETAILS, ids), ids)
+                cursor.execute(*_in(_DETAILS, ids))
                 details = {row[0]: row[1:] for row in cursor.fetchall()}
         found: list[tuple[int, float, str, float, float, datetime]] = []
         for pk, dist in ranked:
@@ -118,7 +123,7 @@ def offices_nearby(
     spaces: dict[int, list[dict[str, Any]]] = {pk: [] for pk, *_ in found}
     if spaces:
         with connection.cursor() as cursor:
-            cursor.execute(_in(_SPACES, list(spaces)), list(spaces))
+            cursor.execute(*_in(_SPACES, list(spaces)))
             for office_id, space_id, kind, quota, in_use in cursor.fetchall():
                 remaining = max(quota - in_use, 0)
                 spaces[office_id].append(
