@@ -21,7 +21,7 @@ import functools
 import io
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
@@ -33,13 +33,20 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[Message], Any]
-Response = tuple[int, list[tuple[bytes, bytes]], bytes]
+Response = tuple[Message, bytes]
 
 
-def _headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [
-        (name.strip().lower().encode("latin1"), value.encode("latin1")) for name, value in headers
-    ]
+def _start(started: list[Any]) -> Message:
+    """The ASGI start message for what the app gave `start_response`."""
+    status, headers = started
+    return {
+        "type": "http.response.start",
+        "status": int(status.split(" ", 1)[0]),
+        "headers": [
+            (name.strip().lower().encode("latin1"), value.encode("latin1"))
+            for name, value in headers
+        ],
+    }
 
 
 def _fits(scope: Scope) -> bool:
@@ -80,15 +87,15 @@ class WSGIOnThreads:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        environ: dict[str, Any] = dict(build_environ(scope, None))  # type: ignore[arg-type]
+        environ = cast(dict[str, Any], build_environ(scope, None))  # type: ignore[arg-type]
         environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
         respond = functools.partial(context.run, self._respond, environ, loop, send)
         response = await loop.run_in_executor(self.executor, respond)
         if response is not None:
-            status, headers, body = response
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            start, body = response
+            await send(start)
             await send({"type": "http.response.body", "body": body})
 
     def _respond(
@@ -114,8 +121,7 @@ class WSGIOnThreads:
             close = getattr(iterable, "close", None)
             if close is not None:
                 close()
-        status, headers = started
-        return int(status.split(" ", 1)[0]), _headers(headers), body
+        return _start(started), body
 
     @staticmethod
     def _stream(
@@ -128,14 +134,7 @@ class WSGIOnThreads:
         def out(message: Message) -> None:
             asyncio.run_coroutine_threadsafe(send(message), loop).result()
 
-        status, headers = started
-        out(
-            {
-                "type": "http.response.start",
-                "status": int(status.split(" ", 1)[0]),
-                "headers": _headers(headers),
-            }
-        )
+        out(_start(started))
         for chunks in (written, iterable):
             for chunk in chunks:
                 if chunk:
