@@ -74,9 +74,9 @@ def test_it_writes_what_the_steps_write_row_for_row(settings):
     assert written[True]["seats"] == 1
 
 
-@time_machine.travel(AT, tick=False)
-def test_a_refused_debit_writes_nothing_and_names_the_refusal(settings):
-    settings.CHECK_IN_ONE_STATEMENT = True
+def assert_a_refused_debit_writes_nothing() -> None:
+    """A member short of tickets is refused `insufficient_tickets`, and nothing of the
+    check-in stays: no seat, stay, change-log row, audit row or ledger entry."""
     space = f.space(quota=1)
     poor = f.member("poor@example.com", tickets=1)
     with pytest.raises(DomainError) as refused:
@@ -85,8 +85,15 @@ def test_a_refused_debit_writes_nothing_and_names_the_refusal(settings):
     space.refresh_from_db()
     assert space.in_use == 0 and not Stay.objects.exists()
     assert not AvailabilityChange.objects.exists()
+    assert not AuditEntry.objects.filter(action="stay.check_in").exists()
     assert TicketAccount.objects.get(member=poor).balance == 1
     assert LedgerEntry.objects.filter(member=poor).count() == 1  # the grant only
+
+
+@time_machine.travel(AT, tick=False)
+def test_a_refused_debit_writes_nothing_and_names_the_refusal(settings):
+    settings.CHECK_IN_ONE_STATEMENT = True
+    assert_a_refused_debit_writes_nothing()
 
 
 @time_machine.travel(AT, tick=False)
@@ -213,16 +220,7 @@ def test_alone_a_refused_debit_writes_nothing(settings):
     """The seat was claimed and the stay written before the debit refused: the statement
     raises, so neither stays (in autocommit nothing else would undo them)."""
     settings.CHECK_IN_ONE_STATEMENT = True
-    space = f.space(quota=1)
-    poor = f.member("poor@example.com", tickets=1)
-    with pytest.raises(DomainError) as refused:
-        stay_check_in(member=poor, code=f.code_for(space), minutes=240)  # 2 tickets
-    assert refused.value.code == "insufficient_tickets"
-    space.refresh_from_db()
-    assert space.in_use == 0 and not Stay.objects.exists()
-    assert not AvailabilityChange.objects.exists()
-    assert not AuditEntry.objects.filter(action="stay.check_in").exists()
-    assert TicketAccount.objects.get(member=poor).balance == 1
+    assert_a_refused_debit_writes_nothing()
 
 
 @pytest.mark.django_db(transaction=True)
