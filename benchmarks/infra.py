@@ -10,10 +10,16 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 from benchmarks.common import BIN, OUT, PORT_MQTT, PORT_REDIS, PORT_STREAMS, ROOT, log
-from benchmarks.procs import EXTRA_ENV, STARTED, Started, children_of, postgres_pids, start
+from benchmarks.procs import (
+    EXTRA_ENV,
+    STARTED,
+    Started,
+    children_of,
+    postgres_pids,
+    start,
+    wait_answering,
+)
 
 
 def wait_port(port: int, started: Started, timeout: float = 20) -> None:
@@ -72,18 +78,8 @@ def stream_argv(workers: int) -> list[str]:
 def start_streams(commands: list[str], workers: int = 2) -> Started:
     argv = stream_argv(workers)
     streams = start("streams", argv, OUT / "streams.log")
-    deadline = time.monotonic() + 60
-    while True:
-        if streams.proc.poll() is not None:
-            raise RuntimeError(f"stream server exited; see {OUT / 'streams.log'}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT_STREAMS}/readyz", timeout=3).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("stream server not ready within 60 s")
-        time.sleep(0.3)
+    url = f"http://127.0.0.1:{PORT_STREAMS}/readyz"
+    wait_answering((streams,), url, seconds=60, name="stream server", log_dir=OUT, interval=0.3)
     streams.children = children_of(streams.proc.pid)
     commands.append(shlex.join(argv).replace(str(ROOT) + "/", ""))
     log(f"streams (ASGI) on :{PORT_STREAMS} (pid {streams.proc.pid}, workers {streams.children})")

@@ -41,7 +41,15 @@ from benchmarks.common import (
 )
 from benchmarks.machine import postgres_facts
 from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
-from benchmarks.procs import Started, children_of, finish, run_checked, seed, start
+from benchmarks.procs import (
+    Started,
+    children_of,
+    finish,
+    run_checked,
+    seed,
+    start,
+    wait_answering,
+)
 from benchmarks.scaleout import SSE_ROUNDS, pyspy_start, pyspy_summary
 
 # ---------------------------------------------------------------- database
@@ -151,20 +159,8 @@ def start_servers(ctx: Ctx) -> None:
 
 def wait_ready(ctx: Ctx, servers: tuple[Started, ...]) -> None:
     """Until gunicorn answers (60 s at most); fail at once if a server exits."""
-    deadline = time.monotonic() + 60
     url = f"{ctx.base_url}/api/v1/availability?office_id=1"
-    while True:
-        for started in servers:
-            if started.proc.poll() is not None:
-                raise RuntimeError(f"{started.name} exited; see {OUT}/{started.name}.log")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("gunicorn did not answer within 60 s")
-        time.sleep(0.2)
+    wait_answering(servers, url, seconds=60, name="gunicorn", log_dir=OUT)
 
 
 # ---------------------------------------------------------------- reads

@@ -176,3 +176,32 @@ def seed(*args: str, timeout: float = 180) -> dict[str, Any]:
     out = run_checked([PYTHON, "benchmarks/seed.py", *args], timeout, f"seed {args[0]}")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+def wait_answering(
+    servers: tuple[Started, ...],
+    url: str,
+    *,
+    seconds: float,
+    name: str,
+    log_dir: Path,
+    headers: dict[str, str] | None = None,
+    interval: float = 0.2,
+) -> None:
+    """Until `url` answers 200 (at most `seconds`); fail at once if one of `servers` exits
+    (its output is `log_dir`/<its name>.log, as `start` writes it)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        for started in servers:
+            if started.proc.poll() is not None:
+                raise RuntimeError(f"{started.name} exited; see {log_dir / started.name}.log")
+        try:
+            if httpx.get(url, headers=headers, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not answer within {seconds:g} s")
+        time.sleep(interval)

@@ -97,10 +97,9 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
     import subprocess
 
     import aiohttp
-    import httpx
 
     from benchmarks.common import BIN, OUT, PORT_WEB
-    from benchmarks.procs import children_of, start, stop
+    from benchmarks.procs import children_of, start, stop, wait_answering
 
     argv = [
         str(BIN / "gunicorn"), "config.asgi:application",
@@ -111,18 +110,8 @@ def serve_and_measure(args: argparse.Namespace, seats: list[str], secret: str, w
     base = f"http://127.0.0.1:{PORT_WEB}"
     server = start("profile-gunicorn", argv, OUT / "profile-gunicorn.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited: see {OUT}/profile-gunicorn.log")
-            try:
-                if httpx.get(f"{base}/api/v1/availability?office_id=1", timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not answer within 60 s")
-            time.sleep(0.2)
+        url = f"{base}/api/v1/availability?office_id=1"
+        wait_answering((server,), url, seconds=60, name="gunicorn", log_dir=OUT)
         workers = sorted(children_of(server.proc.pid))
         worker = workers[0]
         statuses: dict[int, int] = {}

@@ -33,7 +33,7 @@ import psycopg
 
 from benchmarks.common import ACCESS_LOG, OFFICES_LARGE, OUT, PG, PORT_PRETIX, ROOT, log
 from benchmarks.measure import Ctx, Phase, load, record
-from benchmarks.procs import finish
+from benchmarks.procs import finish, wait_answering
 
 BENCH = ROOT / ".bench"
 VENV = BENCH / "pretix-venv"
@@ -145,20 +145,12 @@ def start_pretix(ctx: Ctx, env: dict[str, str]) -> None:
 
 
 def wait_pretix(ctx: Ctx, headers: dict[str, str], org: str) -> None:
-    deadline = time.monotonic() + 90
     url = f"http://127.0.0.1:{PORT_PRETIX}/api/v1/organizers/{org}/events/"
-    while True:
-        assert ctx.pretix_server is not None
-        if ctx.pretix_server.proc.poll() is not None:
-            raise RuntimeError(f"pretix exited; see {OUT / 'pretix.log'}")
-        try:
-            if httpx.get(url, headers=headers, timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("pretix did not answer within 90 s")
-        time.sleep(0.5)
+    assert ctx.pretix_server is not None
+    wait_answering(
+        (ctx.pretix_server,), url, seconds=90, name="pretix", log_dir=OUT, headers=headers,
+        interval=0.5,
+    )  # fmt: skip
     with httpx.Client(timeout=10) as client:  # every worker imports and connects
         for _ in range(ctx.args.workers * 5):
             client.get(url, headers=headers)
