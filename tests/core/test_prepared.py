@@ -2,7 +2,7 @@
 once gives what the ORM gives, every time; an insert writes what `Model.save` writes, with its
 signals and its rollback."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -163,7 +163,7 @@ def test_save_values_are_what_django_prepares_field_for_field():
     from officepass.core.prepared import _insert_plan, save_values
     from officepass.stays.services import stay_check_in
 
-    with time_machine.travel(clock.now(), tick=False):
+    with time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=False):
         stay_check_in(
             member=f.member("values@example.com"), code=f.code_for(f.space()), minutes=120
         )
