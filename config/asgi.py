@@ -15,7 +15,8 @@ handler inside them, the sync view): 4.8 ms of web CPU a check-in against 3.4 ms
 pool (issue 18, docs/architecture.md). officepass/ops/wsgi_threads.py then cut a2wsgi's five
 or six hand-overs a request to two (4.9 → 4.3 ms of worker CPU a check-in over HTTP; 1.28 →
 0.74 ms a `/healthz`); a2wsgi still takes large or chunked bodies. WEB_ADAPTER=a2wsgi puts
-a2wsgi back for everything (to compare, or if ours misbehaves).
+a2wsgi back for everything (to compare, or if ours misbehaves). API calls without a cookie
+take a shorter middleware chain (officepass/api/lane.py; API_LANE=false turns it off).
 """
 
 import os
@@ -23,14 +24,16 @@ from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
-from django.core.wsgi import get_wsgi_application
 
 from officepass.ops.wsgi_threads import WSGIOnThreads
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
+
+from officepass.api.lane import LanedHandler  # noqa: E402  (needs Django set up)
+
 _threads = int(os.environ.get("WEB_THREADS") or 16)
-_handler = get_wsgi_application()
+_handler = LanedHandler()  # Django's WSGI handler; bearer API calls on the short chain
 if os.environ.get("WEB_ADAPTER", "") == "a2wsgi":
     wsgi_application: Any = WSGIMiddleware(_handler, workers=_threads)  # type: ignore[arg-type]
 else:

@@ -62,6 +62,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Bearer API requests without a cookie skip the middleware that needs one
+# (officepass/api/lane.py); false: every request takes the whole chain.
+API_LANE = env_bool("API_LANE", True)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

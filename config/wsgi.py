@@ -1,6 +1,13 @@
+"""The WSGI application: Django's handler, with bearer API calls on the short middleware
+chain (officepass/api/lane.py), as config/asgi.py serves them."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from officepass.api.lane import LanedHandler  # noqa: E402  (needs Django set up)
+
+application = LanedHandler()

@@ -1,7 +1,33 @@
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.db import connection
 
 from tests.mail import smtp_inbox
+
+
+@pytest.fixture(autouse=True, scope="session")
+def api_lane_in_the_test_client() -> Iterator[None]:
+    """Django's test client builds its own handler; bearer API calls without a cookie take the
+    short middleware chain there too (officepass/api/lane.py), as config/asgi.py and
+    config/wsgi.py serve them, so every API test runs on it (tests/api/test_lane.py compares
+    it with the whole chain)."""
+    from django.conf import settings
+    from django.test.client import ClientHandler
+
+    from officepass.api.lane import in_lane, lane_handler
+
+    whole = ClientHandler.get_response
+
+    def get_response(self: ClientHandler, request: Any) -> Any:
+        if settings.API_LANE and in_lane(request.META):
+            return lane_handler(tuple(settings.MIDDLEWARE)).get_response(request)
+        return whole(self, request)
+
+    ClientHandler.get_response = get_response  # type: ignore[method-assign,assignment]
+    yield
+    ClientHandler.get_response = whole  # type: ignore[method-assign]
 
 
 @pytest.fixture
