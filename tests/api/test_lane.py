@@ -3,11 +3,14 @@ same answers as the whole chain, and the whole chain whenever a cookie could mat
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import time_machine
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 
 from officepass.accounts.models import ApiToken
@@ -58,8 +61,17 @@ def answer(app: Any, env: dict[str, Any]) -> tuple[str, list[tuple[str, str]], b
 
 
 @pytest.fixture
-def handler() -> LanedHandler:
-    return LanedHandler()
+def handler() -> Iterator[LanedHandler]:
+    """The server's handler, called as the server calls it, but (as Django's test client does)
+    without closing the database connection around each request: the test's transaction
+    lives on it."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield LanedHandler()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
