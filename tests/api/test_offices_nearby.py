@@ -10,6 +10,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from officepass.api import schemas
+from officepass.api.v1 import api
+from officepass.core import clock
 from officepass.offices import hours, nearby
 from officepass.offices.selectors import SEARCH_RINGS_M, distance_m, within
 from tests import factories as f
@@ -66,6 +69,26 @@ def test_it_lists_what_the_full_list_lists_nearest_first_with_each_spaces_availa
         {"id": first["spaces"][0]["id"], "seat_type": "open", "remaining": 2, "symbol": "○"},
         {"id": booth.pk, "seat_type": "booth", "remaining": 0, "symbol": "×"},
     ]
+
+
+# 10:00 in Tokyo: the daytime offices are open until 22:00, the others round the clock.
+@time_machine.travel(datetime(2026, 11, 24, 1, 0, tzinfo=UTC), tick=False)
+def test_the_answer_is_byte_for_byte_what_ninja_renders_from_the_validated_schema(client):
+    """The view renders its list without ninja's validation pass: the bytes must be those of
+    the validated answer (names in Japanese, two closing times, fractional distances)."""
+    grid(20)
+    f.space(f.office("渋谷オフィス", lat=35.6581, lng=139.7017), name="個室", seat_type="booth")
+    answer = client.get("/api/v1/offices/nearby?lat=35.6812&lng=139.7671&limit=30")
+    items = nearby.offices_nearby(
+        lat=35.6812, lng=139.7671, seat_type=None, available=None, limit=30, at=clock.now()
+    )
+    assert len(items) == 21 and len({item["closes_at"] for item in items}) == 2
+    validated = schemas.NearbyList.model_validate({"items": items}).model_dump()
+    expected = api.renderer.render(None, validated, response_status=200)  # type: ignore[arg-type]
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == api.get_content_type()
+    assert answer.content == expected.encode()
+    assert "\\u6e0b" in expected  # 渋, as ninja writes it
 
 
 @time_machine.travel(AT_0431_TOKYO, tick=False)
