@@ -2,7 +2,7 @@
 
 Creates the PostgreSQL database BENCH_DB_NAME + `_profile`, migrates it, seeds 1,000 offices
 (4,000 seats) and 2 × N + 200 members with benchmarks/seed.py, then sends check-ins (each a
-distinct member into a free seat) through Django's WSGI handler in this process, as the
+distinct member into a free seat) through config/wsgi.py's handler in this process, as the
 server's thread does: 200 to warm up, N timed (CPU ms per check-in, process time, so other
 processes barely count), N under cProfile with a CPU-time clock. Prints the functions where
 the CPU goes, by own and by cumulative time; `--out FILE` keeps the stats. The request log
@@ -189,12 +189,8 @@ def main() -> None:
         return
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    from config.wsgi import application as handler  # as the server runs it (the API's lane)
 
-    django.setup()
-    from django.core.wsgi import get_wsgi_application
-
-    handler = get_wsgi_application()
     # Two seats per space: each code takes two check-ins.
     codes = [c["code"] for c in json.loads(codes_file.read_text())]
     seats = [code for code in codes for _ in range(2)]
