@@ -1,3 +1,4 @@
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,17 +13,21 @@ def api_lane_in_the_test_client() -> Iterator[None]:
     """Django's test client builds its own handler; bearer API calls without a cookie take the
     short middleware chain there too (officepass/api/lane.py), as config/asgi.py and
     config/wsgi.py serve them, so every API test runs on it (tests/api/test_lane.py compares
-    it with the whole chain)."""
+    it with the whole chain). Each client's handler builds its lane when it first takes it,
+    as it builds its own chain, so a test's settings reach the lane's middleware too."""
     from django.conf import settings
     from django.test.client import ClientHandler
 
     from officepass.api.lane import in_lane, lane_handler
 
     whole = ClientHandler.get_response
+    lanes: weakref.WeakKeyDictionary[ClientHandler, Any] = weakref.WeakKeyDictionary()
 
     def get_response(self: ClientHandler, request: Any) -> Any:
         if settings.API_LANE and in_lane(request.META):
-            return lane_handler(tuple(settings.MIDDLEWARE)).get_response(request)
+            if self not in lanes:
+                lanes[self] = lane_handler(settings.MIDDLEWARE)
+            return lanes[self].get_response(request)
         return whole(self, request)
 
     ClientHandler.get_response = get_response  # type: ignore[method-assign,assignment]

@@ -84,7 +84,7 @@ def test_the_answer_is_byte_for_byte_what_ninja_renders_from_the_validated_schem
     )
     assert len(items) == 21 and len({item["closes_at"] for item in items}) == 2
     validated = schemas.NearbyList.model_validate({"items": items}).model_dump()
-    expected = api.renderer.render(None, validated, response_status=200)  # type: ignore[arg-type]
+    expected = api.renderer.render(None, validated, response_status=200)
     assert answer.status_code == 200
     assert answer["Content-Type"] == api.get_content_type()
     assert answer.content == expected.encode()
