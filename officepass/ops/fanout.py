@@ -49,14 +49,16 @@ _quiet_until = 0.0
 BACKOFF_SECONDS = 5.0
 
 
-def publish(change_id: int) -> None:
-    """Nudge every process's hub; a lost nudge costs at most one resync period."""
+def publish(change_id: int, office_id: int | None = None) -> None:
+    """Nudge every process's hub (`"<change id> <office id>"`, so that a hub none of whose
+    streams watch the office need not read); a lost nudge costs at most one resync period."""
     global _quiet_until
     client = redis_client()
     if client is None or time.monotonic() < _quiet_until:
         return
+    message = str(change_id) if office_id is None else f"{change_id} {office_id}"
     try:
-        client.publish(settings.STREAM_CHANNEL, str(change_id))
+        client.publish(settings.STREAM_CHANNEL, message)
     except (redis.RedisError, OSError) as exc:
         _quiet_until = time.monotonic() + BACKOFF_SECONDS
         log.warning("availability nudge not published", extra={"error": str(exc)})
@@ -65,7 +67,7 @@ def publish(change_id: int) -> None:
 def on_change_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if created and settings.REDIS_URL:
         # robust: whatever happens to the nudge, the committed request still answers.
-        transaction.on_commit(lambda: publish(instance.pk), robust=True)
+        transaction.on_commit(lambda: publish(instance.pk, instance.office_id), robust=True)
 
 
 # ---------------------------------------------------------------- reading the log (sync)
@@ -237,7 +239,7 @@ class Hub:
                         message = await pubsub.get_message(
                             ignore_subscribe_messages=True, timeout=30.0
                         )
-                        if message is not None:
+                        if message is not None and self.concerns(message["data"]):
                             self.wake.set()
             except asyncio.CancelledError:
                 raise
@@ -246,6 +248,20 @@ class Hub:
                 await asyncio.sleep(1.0)
             finally:
                 await client.aclose()
+
+    def concerns(self, nudge: bytes | str) -> bool:
+        """Whether a nudge may change what this process's streams show: it names an office
+        one of them watches, or one watches every office, or it names no office. A nudge for
+        an office no stream here watches is not read now: the next read (a nudge that
+        concerns them, or the resync every STREAM_RESYNC_SECONDS) reads every row since, so
+        with office pages open the hub reads the log for their offices' changes, not for
+        every check-in anywhere."""
+        if self.everyone:
+            return True
+        parts = nudge.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            return True
+        return int(parts[1]) in self.by_office
 
     async def catch_up(self) -> None:
         """After an idle spell, move to the log's end before a stream subscribes: what was

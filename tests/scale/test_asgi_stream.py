@@ -224,3 +224,81 @@ def test_a_burst_of_nudges_is_one_read_of_the_log_per_window(settings, monkeypat
             stream_hub.executor.shutdown()
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_a_nudge_wakes_the_hub_only_for_offices_its_streams_watch():
+    """Issue 18: with 1,000 office pages open over 10,000 offices, each process's hub read the
+    log for every check-in anywhere; a nudge names its office, and one that concerns no
+    stream of the process is left for the next read."""
+    stream_hub = fanout.Hub()
+    assert stream_hub.concerns(b"7 1") is False  # no stream at all
+    mine = stream_hub.subscribe({1, 2})[0]
+    assert stream_hub.concerns(b"7 1") and stream_hub.concerns("8 2")
+    assert not stream_hub.concerns(b"9 3")
+    assert stream_hub.concerns(b"9") and stream_hub.concerns(b"9 x")  # no office named: read
+    everything = stream_hub.subscribe(set())[0]
+    assert stream_hub.concerns(b"9 3")
+    stream_hub.unsubscribe(everything)
+    stream_hub.unsubscribe(mine)
+    assert not stream_hub.concerns(b"7 1")
+    stream_hub.executor.shutdown()
+
+
+@pytest.fixture
+def redis_channel(settings):
+    import redis
+
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        pytest.skip(f"needs Redis at {url} ({exc.__class__.__name__})")
+    settings.REDIS_URL = url
+    settings.STREAM_CHANNEL = f"officepass:test-nudges:{time.monotonic_ns()}"
+    fanout._client = None
+    yield settings.STREAM_CHANNEL
+    fanout._client = None
+
+
+@time_machine.travel(datetime(2026, 11, 24, 1, tzinfo=UTC), tick=True)
+def test_a_check_in_nudges_with_its_office_and_only_the_watching_hub_wakes(redis_channel):
+    """Through the real Redis: the check-in's nudge carries its office, a hub whose streams
+    watch another office is not woken by it, and one whose stream watches it is."""
+    import redis
+
+    watched, elsewhere = f.space(quota=3), f.space(f.office("Elsewhere"))
+    listen = redis.Redis.from_url("redis://127.0.0.1:6379/9").pubsub()
+    listen.subscribe(redis_channel)
+    assert listen.get_message(timeout=10)["type"] == "subscribe"
+    stay_check_in(member=f.member("n1@example.com"), code=f.code_for(elsewhere), minutes=120)
+    message = listen.get_message(ignore_subscribe_messages=True, timeout=10)
+    listen.close()
+    change_id, office_id = message["data"].split()
+    assert int(office_id) == elsewhere.office_id and int(change_id) > 0
+
+    async def scenario():
+        stream_hub = fanout.Hub()
+        stream_hub.subscribe({watched.office_id})
+        wakes: list[int] = []
+        nudges: list[bytes] = []
+        real_set, real_concerns = stream_hub.wake.set, stream_hub.concerns
+        stream_hub.wake.set = lambda: (wakes.append(len(nudges)), real_set())[1]
+        stream_hub.concerns = lambda nudge: (nudges.append(nudge), real_concerns(nudge))[1]
+        listener = asyncio.create_task(stream_hub.listener())
+        try:
+            while not wakes:  # subscribed: the listener wakes the reader once to catch up
+                await asyncio.sleep(0.01)
+            await asyncio.to_thread(fanout.publish, 100, elsewhere.office_id)
+            await asyncio.to_thread(fanout.publish, 101, watched.office_id)
+            while len(nudges) < 2:  # both handled, in the order Redis delivers them
+                await asyncio.sleep(0.01)
+            return nudges, wakes[1:]
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            stream_hub.executor.shutdown()
+
+    nudges, wakes = asyncio.run(scenario())
+    assert nudges == [f"100 {elsewhere.office_id}".encode(), f"101 {watched.office_id}".encode()]
+    assert wakes == [2]  # woken by the second nudge only
