@@ -10,6 +10,7 @@ timeouts only turn a blocked server into a failure instead of a hang.
 
 import asyncio
 import os
+import time
 
 import httpx
 import pytest
@@ -21,12 +22,12 @@ BLOCKED = 60.0  # seconds only a blocked server needs
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path):  # (process, base URL, a door code, the server's log)
     if os.environ.get("DATABASE_URL"):
         pytest.skip("make run's server runs on SQLite whatever the pass: tested in the SQLite pass")
     env, code = makerun.prepare(tmp_path)
     proc, base = makerun.start_web(env, tmp_path / "web.log")
-    yield proc, base, code
+    yield proc, base, code, tmp_path / "web.log"
     makerun.stop(proc)
 
 
@@ -37,7 +38,7 @@ async def arrive(event: asyncio.Event, what: str, streams: makerun.Streams) -> N
         pytest.fail(f"{what}: {streams.opened} of {STREAMS} streams open after {BLOCKED} s")
 
 
-async def scenario(proc, base, code):
+async def scenario(proc, base, code, log):
     async with httpx.AsyncClient(base_url=base, timeout=BLOCKED) as client:
         signin = {"email": "runner@example.com", "password": "correct-horse-2026"}
         token = (await client.post("/api/v1/auth/token", json=signin)).json()["token"]
@@ -67,3 +68,21 @@ def test_it_answers_healthz_and_a_check_in_while_200_streams_stay_open(server):
     assert closed == 0
     # an open stream is a coroutine: 200 of them add no thread each (a few for the hub).
     assert busy_threads - idle_threads < STREAMS // 10
+
+
+def test_each_worker_settles_before_its_first_request(server):
+    """gunicorn's post_worker_init (officepass/ops/gunicorn_conf.py) loads the URLconf and
+    freezes startup's objects out of the garbage collector's full passes (ops/settle.py)."""
+    proc, _, _, log = server
+    workers = makerun.web_workers(proc.pid)
+    deadline = time.monotonic() + BLOCKED  # the first worker may answer before the others log
+    while (
+        len(settled := [line for line in log.read_text().splitlines() if "worker settled:" in line])
+        < len(workers)
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert len(settled) == len(workers) >= 1, settled
+    for line in settled:
+        frozen = int(line.split("worker settled: ", 1)[1].split()[0])
+        assert frozen > 50_000, line  # Django, the libraries and every view
