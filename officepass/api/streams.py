@@ -17,6 +17,7 @@ a stream holds no thread.
 """
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -62,6 +63,15 @@ def events(last_id: int, office_ids: set[int], max_seconds: float = MAX_SECONDS)
         time.sleep(POLL_SECONDS)
 
 
+def first_beat() -> float:
+    """A stream's first keep-alive comes after a random half to whole HEARTBEAT_SECONDS, then
+    every HEARTBEAT_SECONDS of quiet: streams opened together (a page of office cards, every
+    EventSource reconnecting after a restart, `make bench`'s 1,000) would otherwise all beat
+    at the same instant, a burst of writes that held up every request on the worker (issue
+    18: the check-in p99 with 1,000 streams open)."""
+    return HEARTBEAT_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311 (spreading, not secrets)
+
+
 async def aevents(
     last_id: int | None, office_ids: set[int], max_seconds: float = MAX_SECONDS
 ) -> AsyncIterator[str]:
@@ -82,14 +92,14 @@ async def aevents(
                 yield chunk
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_seconds
+        quiet = first_beat()
         while (remaining := deadline - loop.time()) > 0:
             try:
-                upto, chunk = await asyncio.wait_for(
-                    sub.queue.get(), timeout=min(HEARTBEAT_SECONDS, remaining)
-                )
+                upto, chunk = await asyncio.wait_for(sub.queue.get(), timeout=min(quiet, remaining))
             except TimeoutError:
-                if remaining > HEARTBEAT_SECONDS:
+                if remaining > quiet:
                     yield ": keep-alive\n\n"
+                quiet = HEARTBEAT_SECONDS
                 continue
             if upto > sent:
                 sent = upto

@@ -302,3 +302,39 @@ def test_a_check_in_nudges_with_its_office_and_only_the_watching_hub_wakes(redis
     nudges, wakes = asyncio.run(scenario())
     assert nudges == [f"100 {elsewhere.office_id}".encode(), f"101 {watched.office_id}".encode()]
     assert wakes == [2]  # woken by the second nudge only
+
+
+def test_streams_opened_together_do_not_beat_together(monkeypatch):
+    """Issue 18: 1,000 streams opened within a second all sent their keep-alive at the same
+    instant, a burst that held up the worker's requests; the first beat comes after a random
+    half to whole HEARTBEAT_SECONDS, the next ones every HEARTBEAT_SECONDS."""
+    from officepass.api import streams
+
+    beats = [streams.first_beat() for _ in range(200)]
+    assert all(streams.HEARTBEAT_SECONDS / 2 <= b <= streams.HEARTBEAT_SECONDS for b in beats)
+    assert len(set(beats)) > 150
+
+    monkeypatch.setattr(streams, "HEARTBEAT_SECONDS", 0.05)
+    firsts = iter([0.01, 3600.0])  # the first stream's first beat soon, the second's never
+    monkeypatch.setattr(streams, "first_beat", lambda: next(firsts))
+
+    async def scenario():
+        early = aevents(None, {1}, max_seconds=3600)
+        late = aevents(None, {2}, max_seconds=3600)
+        async with contextlib.aclosing(early), contextlib.aclosing(late):
+            assert (await anext(early)).startswith("retry:")
+            assert (await anext(late)).startswith("retry:")
+            first = asyncio.ensure_future(anext(early))
+            await asyncio.sleep(0)  # the early stream draws its first beat, then waits
+            pending = asyncio.ensure_future(anext(late))
+            # two beats of the early stream: its first, then one HEARTBEAT_SECONDS later
+            got = [await asyncio.wait_for(first, 60), await asyncio.wait_for(anext(early), 60)]
+            late_beat = pending.done()
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await pending
+            return got, late_beat
+
+    got, late_beat = asyncio.run(scenario())
+    assert got == [": keep-alive\n\n"] * 2
+    assert late_beat is False
