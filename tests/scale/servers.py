@@ -30,6 +30,11 @@ def missing_services() -> str | None:
         psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3).close()
     except Exception as exc:
         return f"needs PostgreSQL at {PG_SERVER} ({exc.__class__.__name__})"
+    return missing_redis()
+
+
+def missing_redis() -> str | None:
+    """Why Redis cannot be used here, or None."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except Exception as exc:

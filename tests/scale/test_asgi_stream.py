@@ -16,6 +16,7 @@ from officepass.api.streams import aevents
 from officepass.ops import fanout
 from officepass.stays.services import stay_check_in
 from tests import factories as f
+from tests.scale import servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -246,14 +247,9 @@ def test_a_nudge_wakes_the_hub_only_for_offices_its_streams_watch():
 
 @pytest.fixture
 def redis_channel(settings):
-    import redis
-
-    url = "redis://127.0.0.1:6379/9"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except (redis.RedisError, OSError) as exc:
-        pytest.skip(f"needs Redis at {url} ({exc.__class__.__name__})")
-    settings.REDIS_URL = url
+    if reason := servers.missing_redis():
+        pytest.skip(reason)
+    settings.REDIS_URL = servers.REDIS_URL
     settings.STREAM_CHANNEL = f"officepass:test-nudges:{time.monotonic_ns()}"
     fanout._client = None
     yield settings.STREAM_CHANNEL
@@ -267,7 +263,7 @@ def test_a_check_in_nudges_with_its_office_and_only_the_watching_hub_wakes(redis
     import redis
 
     watched, elsewhere = f.space(quota=3), f.space(f.office("Elsewhere"))
-    listen = redis.Redis.from_url("redis://127.0.0.1:6379/9").pubsub()
+    listen = redis.Redis.from_url(servers.REDIS_URL).pubsub()
     listen.subscribe(redis_channel)
     assert listen.get_message(timeout=10)["type"] == "subscribe"
     stay_check_in(member=f.member("n1@example.com"), code=f.code_for(elsewhere), minutes=120)

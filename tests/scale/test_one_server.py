@@ -38,7 +38,7 @@ async def arrive(event: asyncio.Event, what: str, streams: makerun.Streams) -> N
         pytest.fail(f"{what}: {streams.opened} of {STREAMS} streams open after {BLOCKED} s")
 
 
-async def scenario(proc, base, code, log):
+async def scenario(proc, base, code):
     async with httpx.AsyncClient(base_url=base, timeout=BLOCKED) as client:
         signin = {"email": "runner@example.com", "password": "correct-horse-2026"}
         token = (await client.post("/api/v1/auth/token", json=signin)).json()["token"]
@@ -62,7 +62,8 @@ async def scenario(proc, base, code, log):
 
 
 def test_it_answers_healthz_and_a_check_in_while_200_streams_stay_open(server):
-    health, stay, closed, idle_threads, busy_threads = asyncio.run(scenario(*server))
+    proc, base, code, _ = server
+    health, stay, closed, idle_threads, busy_threads = asyncio.run(scenario(proc, base, code))
     assert health.status_code == 200
     assert stay.status_code == 201, stay.text
     assert closed == 0
