@@ -1,7 +1,9 @@
 """Facts about the machine the benchmark runs on, and the CPU each group of processes uses.
 
 Other people's test runs on a 2-core box skew every figure, so each phase records the CPU
-its own processes used and what was left for the rest ("other").
+its own processes used and what was left for the rest ("other"). On a virtual machine the
+host can also take the cores away (the kernel's "steal" time): that is counted on its own
+("host"), not as anybody's work here, since it stalls every process at once.
 """
 
 from __future__ import annotations
@@ -35,10 +37,14 @@ def ticks(pid: int) -> int | None:
         return None
 
 
-def machine_ticks() -> tuple[int, int]:
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+def machine_ticks() -> tuple[int, int, int]:
+    """(busy, all, stolen) clock ticks of every core so far: busy is the work done here, not
+    idle, I/O wait or the time the host's hypervisor gave the core to someone else (steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user nice system idle iowait irq softirq steal [guest guest_nice, already in user/nice]
+    values = [int(v) for v in fields[:8]] + [0] * (8 - len(fields[:8]))
+    idle, steal = values[3] + values[4], values[7]
+    return sum(values) - idle - steal, sum(values), steal
 
 
 class CpuMeter:
@@ -50,7 +56,7 @@ class CpuMeter:
         self.groups = groups
         self.t = time.monotonic()
         self.before = {g: {p: ticks(p) or 0 for p in pids} for g, pids in groups().items()}
-        self.busy0, _ = machine_ticks()
+        self.busy0, _, self.steal0 = machine_ticks()
 
     def group_seconds(self, group: str, pids_now: set[int]) -> float:
         used = 0
@@ -71,10 +77,11 @@ class CpuMeter:
             shares[f"{group} s"] = seconds
         shares["client"] = 100 * client_cpu_s / capacity
         shares["client s"] = client_cpu_s
-        busy1, _ = machine_ticks()
+        busy1, _, steal1 = machine_ticks()
         busy = (busy1 - self.busy0) / CLK_TCK
         shares["other"] = max(0.0, 100 * (busy - used - client_cpu_s) / capacity)
         shares["total"] = 100 * busy / capacity
+        shares["host"] = 100 * (steal1 - self.steal0) / CLK_TCK / capacity
         return shares
 
 
@@ -89,9 +96,9 @@ def wait_quiet(limit: float = QUIET_LIMIT, busy_max: float = 15.0) -> float:
     """
     started = time.monotonic()
     while True:
-        busy0, all0 = machine_ticks()
+        busy0, all0, _ = machine_ticks()
         time.sleep(1.0)
-        busy1, all1 = machine_ticks()
+        busy1, all1, _ = machine_ticks()
         busy = 100 * (busy1 - busy0) / max(1, all1 - all0)
         waited = time.monotonic() - started
         if busy <= busy_max or waited >= limit:

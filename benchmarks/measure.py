@@ -222,6 +222,8 @@ def load_notes(
         notes.append(f"waited {waited:.0f} s for other processes to go quiet")
     if phase.cpu.get("other", 0) > 5:
         notes.append(f"other processes used {phase.cpu['other']:.0f}% of the CPU meanwhile")
+    if phase.cpu.get("host", 0) >= 2:
+        notes.append(f"the VM's host took {phase.cpu['host']:.0f}% of the CPU (steal)")
     if any(r["ran_out"] for r in results):
         notes.append("ran out of prepared members")
     dropped = sum(r["dropped"] for r in results)
@@ -265,8 +267,8 @@ def report_phase(phase: Phase) -> None:
         f"{phase.server_p99:.1f}), outcomes {phase.outcomes}; "
         f"cpu% gunicorn {cpu.get('gunicorn', 0):.0f} pg {cpu.get('postgres', 0):.0f} "
         f"client {cpu.get('client', 0):.0f} worker {cpu.get('worker', 0):.0f} "
-        f"other {cpu.get('other', 0):.0f} total {cpu.get('total', 0):.0f}"
-        + (f" [{phase.note}]" if phase.note else "")
+        f"other {cpu.get('other', 0):.0f} total {cpu.get('total', 0):.0f} "
+        f"host {cpu.get('host', 0):.0f}" + (f" [{phase.note}]" if phase.note else "")
     )
 
 

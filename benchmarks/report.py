@@ -33,7 +33,9 @@ NOTES = [
     " gunicorn gthread workers with keep-alive; its 'server' columns are gunicorn's own"
     " request time.",
     f"The load client runs on the same {NPROC} cores as gunicorn and PostgreSQL; its share is"
-    " in the CPU table ('other' = processes not started by this run).",
+    " in the CPU table ('other' = processes not started by this run; 'host' = time the"
+    " virtual machine's host gave its cores to someone else, the kernel's steal time, which"
+    " stalls every process at once and is in no other column).",
     "Phase B is paced at half of phase A's measured rate (not half of the 400/s goal);"
     " latency there is counted from the scheduled send time.",
     "Check-ins spread over every seat of every office, each member once, so none is refused;"
@@ -149,7 +151,7 @@ def latency_section(ctx: Ctx) -> Section:
 def cpu_row(p: Phase) -> list[str]:
     """pretix's phases show pretix's gunicorn in the web columns."""
     web = "pretix" if p.name.startswith("pretix") else "gunicorn"
-    shares = (web, "postgres", "client", "worker", "other", "total")
+    shares = (web, "postgres", "client", "worker", "other", "total", "host")
     return [
         p.name,
         *(fmt(p.cpu.get(group), 0) for group in shares),
@@ -159,6 +161,7 @@ def cpu_row(p: Phase) -> list[str]:
 
 def cpu_section(ctx: Ctx) -> Section:
     head = ["measurement", "web", "postgres", "load client", "worker", "other", "total"]
+    head += ["host (steal)"]
     head += ["web CPU ms/req", "pg CPU ms/req", "client CPU ms/req"]
     title = f"CPU during each phase (% of all {NPROC} cores)"
     return title, head, [cpu_row(p) for p in ctx.phases]
@@ -255,6 +258,9 @@ def streams_and_nearest_goals(ctx: Ctx) -> list[list[str]]:
         limit = quiet.p99 * GOAL_STREAMS_P99_FACTOR
         goal = f"check-in p99 with {STREAMS:,} streams open ≤ {GOAL_STREAMS_P99_FACTOR:.1f}× none"
         measured = f"{fmt(held.p99)} ms vs {fmt(quiet.p99)} ms ({held.p99 / quiet.p99:.2f}×)"
+        measured += (
+            f"; host steal {fmt(held.cpu.get('host'), 0)}% vs {fmt(quiet.cpu.get('host'), 0)}%"
+        )
         rows.append([goal, measured, verdict(held.p99 <= limit)])
     nearest = next((p for p in ctx.phases if p.name.startswith("GET /offices/nearby")
                     and f"{OFFICES_LARGE:,} offices" in p.name), None)  # fmt: skip
