@@ -82,6 +82,7 @@ class CpuMeter:
         shares["other"] = max(0.0, 100 * (busy - used - client_cpu_s) / capacity)
         shares["total"] = 100 * busy / capacity
         shares["host"] = 100 * (steal1 - self.steal0) / CLK_TCK / capacity
+        shares["capacity s"] = capacity  # what a pooled phase weighs each part's shares by
         return shares
 
 

@@ -41,6 +41,9 @@ class Phase:
     note: str = ""
     target_rate: float | None = None
     seconds: float = 0.0
+    # The samples behind the percentiles, kept so that parts of one condition can be pooled.
+    latencies: list[float] = field(default_factory=list, repr=False)
+    server_ms: list[float] = field(default_factory=list, repr=False)
 
     def errors(self, ok: set[str]) -> str:
         bad = {k: v for k, v in self.outcomes.items() if k not in ok}
@@ -208,8 +211,54 @@ def merge(
     phase.rate = ok_count / phase.seconds if phase.seconds > 0 else 0.0
     phase.p50, phase.p99, phase.max = pct(latencies, 50), pct(latencies, 99), max(latencies)
     phase.server_p50, phase.server_p99 = pct(server_ms, 50), pct(server_ms, 99)
+    phase.latencies, phase.server_ms = latencies, server_ms
     if spec.mode == "open":
         phase.target_rate = spec.rate
+    return phase
+
+
+def pool(name: str, parts: list[Phase], ok: tuple[str, ...] = ("200", "201")) -> Phase:
+    """One condition measured in several parts (segments interleaved with another
+    condition's) as one Phase: percentiles over all the parts' samples, rate over their
+    summed time, CPU shares weighted by each part's CPU capacity, CPU seconds summed."""
+    outcomes: dict[str, int] = {}
+    for part in parts:
+        for key, count in part.outcomes.items():
+            outcomes[key] = outcomes.get(key, 0) + count
+    latencies = [x for part in parts for x in part.latencies]
+    server_ms = [x for part in parts for x in part.server_ms]
+    seconds = sum(part.seconds for part in parts)
+    capacity = sum(part.cpu.get("capacity s", 0.0) for part in parts)
+    cpu: dict[str, float] = {}
+    for key in {k for part in parts for k in part.cpu}:
+        values = [(part.cpu.get(key, 0.0), part.cpu.get("capacity s", 0.0)) for part in parts]
+        if key.endswith(" s"):
+            cpu[key] = sum(value for value, _ in values)
+        else:
+            cpu[key] = sum(v * c for v, c in values) / capacity if capacity else float("nan")
+    phase = Phase(
+        name=name,
+        requests=len(latencies),
+        outcomes=outcomes,
+        cpu=cpu,
+        seconds=seconds,
+        rate=sum(v for k, v in outcomes.items() if k in ok) / seconds if seconds else 0.0,
+        p50=pct(latencies, 50),
+        p99=pct(latencies, 99),
+        max=max(latencies, default=float("nan")),
+        server_p50=pct(server_ms, 50),
+        server_p99=pct(server_ms, 99),
+        target_rate=parts[0].target_rate if parts else None,
+        latencies=latencies,
+        server_ms=server_ms,
+    )
+    # Each part's notes, but the CPU ones once, from the pooled shares.
+    notes = cpu_notes(phase) + [
+        note
+        for note in dict.fromkeys(n for part in parts for n in part.note.split("; ") if n)
+        if not note.startswith(CPU_NOTES)
+    ]
+    phase.note = "; ".join(notes)
     return phase
 
 
@@ -220,10 +269,7 @@ def load_notes(
     notes = []
     if waited:
         notes.append(f"waited {waited:.0f} s for other processes to go quiet")
-    if phase.cpu.get("other", 0) > 5:
-        notes.append(f"other processes used {phase.cpu['other']:.0f}% of the CPU meanwhile")
-    if phase.cpu.get("host", 0) >= 2:
-        notes.append(f"the VM's host took {phase.cpu['host']:.0f}% of the CPU (steal)")
+    notes += cpu_notes(phase)
     if any(r["ran_out"] for r in results):
         notes.append("ran out of prepared members")
     dropped = sum(r["dropped"] for r in results)
@@ -233,6 +279,19 @@ def load_notes(
         lag = max(r["send_lag_max_ms"] for r in results)
         if lag > 20:
             notes.append(f"client fell behind schedule by up to {lag:.0f} ms")
+    return notes
+
+
+CPU_NOTES = ("other processes used ", "the VM's host took ")
+
+
+def cpu_notes(phase: Phase) -> list[str]:
+    """What the CPU table's 'other' and 'host' columns say about a phase, when it matters."""
+    notes = []
+    if phase.cpu.get("other", 0) > 5:
+        notes.append(f"{CPU_NOTES[0]}{phase.cpu['other']:.0f}% of the CPU meanwhile")
+    if phase.cpu.get("host", 0) >= 2:
+        notes.append(f"{CPU_NOTES[1]}{phase.cpu['host']:.0f}% of the CPU (steal)")
     return notes
 
 

@@ -40,7 +40,7 @@ from benchmarks.common import (
     log,
 )
 from benchmarks.machine import postgres_facts
-from benchmarks.measure import Ctx, Phase, load, pct, record, report_phase
+from benchmarks.measure import Ctx, Phase, load, pct, pool, record, report_phase
 from benchmarks.procs import (
     Started,
     children_of,
@@ -294,34 +294,52 @@ def checkin_phases(ctx: Ctx, rng: random.Random) -> None:
 
 
 def checkin_phase_b(ctx: Ctx, items: list[list[str]], used: int, half: float) -> None:
-    """The members A left over, paced at `half` check-ins/s for at most `--duration` s: half
-    of them with no event stream open, half with STREAMS streams open on the same server."""
-    each = (len(items) - used) // 2
-    duration = min(ctx.args.duration, each / half * 0.95)
-    phase_b = checkin_load(
-        ctx,
-        "POST /stays — B: 50% of A",
-        items[used : used + each],
-        duration=duration,
-        concurrency=256,
-        rate=half,
-    )
-    record(ctx, phase_b, f"open loop paced at {half:.0f}/s, latency from scheduled send")
-    with held_streams(ctx) as connected:
-        phase_s = checkin_load(
+    """The members A left over, paced at `half` check-ins/s, for at most `--duration` s with
+    no event stream open and as long with STREAMS streams open on the same server.
+
+    Each condition runs as two segments of half that time, in the order none, streams,
+    streams, none (ABBA), and its row pools its two segments: a change in the host's speed
+    during the phase (its steal, the disk's slow syncs) falls on both conditions alike
+    instead of on whichever ran second, and a drift that is linear in time cancels."""
+    each = (len(items) - used) // 4
+    duration = min(ctx.args.duration, 2 * each / half * 0.95) / 2
+    quiet_name = "POST /stays — B: 50% of A"
+    held_name = f"POST /stays — B with {STREAMS:,} streams open"
+
+    def segment(k: int, name: str) -> Phase:
+        part = checkin_load(
             ctx,
-            f"POST /stays — B with {STREAMS:,} streams open",
-            items[used + each : used + 2 * each],
+            f"{name} (segment {k + 1} of 4)",
+            items[used + k * each : used + (k + 1) * each],
             duration=duration,
             concurrency=256,
             rate=half,
         )
+        report_phase(part)
+        return part
+
+    first = segment(0, quiet_name)
+    with held_streams(ctx) as connected:
+        second, third = segment(1, held_name), segment(2, held_name)
+    fourth = segment(3, quiet_name)
+    paced = f"open loop paced at {half:.0f}/s, latency from scheduled send"
+    record(
+        ctx, pool(quiet_name, [first, fourth]), f"{paced}; {segments_note((1, first), (4, fourth))}"
+    )
     record(
         ctx,
-        phase_s,
-        f"open loop paced at {half:.0f}/s; {connected:,} event streams open on the same server, "
-        "each watching one office",
+        pool(held_name, [second, third]),
+        f"{paced}; {connected:,} event streams open on the same server, each watching one "
+        f"office; {segments_note((2, second), (3, third))}",
     )
+
+
+def segments_note(*parts: tuple[int, Phase]) -> str:
+    """Which of phase B's four segments a row pools, with each segment's p99."""
+    numbers = " and ".join(str(number) for number, _ in parts)
+    p99s = " / ".join(f"{part.p99:.1f}" for _, part in parts)
+    seconds = parts[0][1].seconds
+    return f"segments {numbers} of 4 (ABBA, {seconds:.0f} s each): p99 {p99s} ms"
 
 
 @contextlib.contextmanager

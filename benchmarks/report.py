@@ -37,7 +37,10 @@ NOTES = [
     " virtual machine's host gave its cores to someone else, the kernel's steal time, which"
     " stalls every process at once and is in no other column).",
     "Phase B is paced at half of phase A's measured rate (not half of the 400/s goal);"
-    " latency there is counted from the scheduled send time.",
+    " latency there is counted from the scheduled send time. Its two rows (no stream open,"
+    " the streams open) are measured as four segments in the order none, streams, streams,"
+    " none; each row pools its two segments (their own p99s are in its notes), so a change"
+    " in the host's speed during the phase falls on both rows alike.",
     "Check-ins spread over every seat of every office, each member once, so none is refused;"
     " the space_full rows post into one space kept full (two real check-ins).",
     "Forced-checkout stays are inserted directly (with their seats taken) because the service"
@@ -48,7 +51,7 @@ NOTES = [
     " PostgreSQL server the run uses (other users' included when it is shared), and each"
     " backend's figure includes the shared buffers it touched.",
     "Event streams are served by the same server as the API; Redis carries the nudge"
-    " between its processes. The second phase B holds the streams in a process of its own,"
+    " between its processes. Phase B's middle segments hold the streams in a process of its own,"
     " each watching one random office (as an office page does).",
     "pretix runs under gunicorn with as many worker processes as ours (its worker class in"
     " the run table), on the same PostgreSQL, driven by the same load generator at the same"

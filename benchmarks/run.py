@@ -16,9 +16,10 @@ on error and when the time budget runs out):
  5. event-stream fan-out: 1,000 open streams, one check-in per round, time until every
     stream has the change (benchmarks/sse.py);
  6. check-in throughput: phase A closed loop at fixed concurrency (max rate), phase B
-    open loop paced at half of A's rate, then B again with STREAMS event streams open on the
-    same server (each watching one office, as an office page does); each request a distinct
-    member into a free seat;
+    open loop paced at half of A's rate, with no event stream open and with STREAMS streams
+    open on the same server (each watching one office, as an office page does), as four
+    segments in the order none, streams, streams, none, each condition pooling its two;
+    each request a distinct member into a free seat;
  7. space_full refusals (the path that answers with nearby offices);
  8. forced-checkout lag: stays inserted with deadlines seconds away, polled until the
     worker marks them forced_out;
