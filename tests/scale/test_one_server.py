@@ -10,7 +10,9 @@ timeouts only turn a blocked server into a failure instead of a hang.
 
 import asyncio
 import os
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -87,3 +89,78 @@ def test_each_worker_settles_before_its_first_request(server):
     for line in settled:
         frozen = int(line.split("worker settled: ", 1)[1].split()[0])
         assert frozen > 50_000, line  # Django, the libraries and every view
+
+
+def _tcp_sockets(port: int, state: str) -> set[int]:
+    """Inodes of the IPv4 TCP sockets in `state` (kernel code: 0A listen, 01 established)
+    whose local port is `port`."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(int(fields[9]))
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+async def _held_connections(port: int, count: int) -> list[asyncio.StreamWriter]:
+    """`count` connections opened at once, each answered once and kept open."""
+
+    async def one() -> asyncio.StreamWriter:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status = await asyncio.wait_for(reader.readline(), BLOCKED)
+        assert status.startswith(b"HTTP/1.1 200"), status
+        return writer
+
+    return await asyncio.gather(*(one() for _ in range(count)))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balances on Linux")
+def test_each_worker_listens_on_a_socket_of_its_own_and_new_connections_reach_every_worker(
+    server,
+):
+    """Issue 18: gunicorn's workers shared one listening socket and each uvicorn worker accepts
+    every waiting connection when it wakes, so a burst of connections went to one worker (one
+    of three held none in 4 of 9 runs). Each worker now listens on a SO_REUSEPORT socket of
+    its own (gunicorn's `reuse_port`, officepass/ops/gunicorn_conf.py) and the kernel spreads
+    new connections over them."""
+    proc, base, _, _ = server
+    port = int(base.rsplit(":", 1)[1])
+    workers = makerun.web_workers(proc.pid)
+    assert len(workers) >= 2, workers
+    deadline = time.monotonic() + BLOCKED  # until every worker has opened its socket
+    while True:
+        listening = _tcp_sockets(port, "0A")
+        own = {pid: _socket_inodes(pid) & listening for pid in workers}
+        if all(own.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert all(len(inodes) == 1 for inodes in own.values()), own
+    assert len(set().union(*own.values())) == len(workers)  # one each, none shared
+    assert not _socket_inodes(proc.pid) & listening  # the master accepts nothing
+
+    async def scenario() -> dict[int, int]:
+        writers = await _held_connections(port, 48)
+        try:
+            established = _tcp_sockets(port, "01")
+            return {pid: len(_socket_inodes(pid) & established) for pid in workers}
+        finally:
+            for writer in writers:
+                writer.close()
+
+    held = asyncio.run(scenario())
+    assert sum(held.values()) == 48, held
+    # A worker the kernel's hash left out of all 48: (1/2)^48 with two workers.
+    assert all(held.values()), held
