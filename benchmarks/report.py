@@ -54,8 +54,9 @@ NOTES = [
     " between its processes. Phase B's middle segments hold the streams in a process of its own,"
     " each watching one random office (as an office page does).",
     "pretix runs under gunicorn with as many worker processes as ours (its worker class in"
-    " the run table), on the same PostgreSQL, driven by the same load generator at the same"
-    " concurrency, on as many events as ours has offices (see the pretix table).",
+    " the run table), each worker on a listening socket of its own as ours (--reuse-port),"
+    " on the same PostgreSQL, driven by the same load generator at the same concurrency, on"
+    " as many events as ours has offices (see the pretix table).",
 ]
 
 

@@ -128,6 +128,8 @@ def start_pretix(ctx: Ctx, env: dict[str, str]) -> None:
         str(VENV / "bin" / "gunicorn"), "pretix.wsgi", "--bind", f"127.0.0.1:{PORT_PRETIX}",
         "--workers", str(ctx.args.workers), "--worker-class", ctx.args.worker_class,
         "--threads", str(ctx.args.threads), "--keep-alive", "5",
+        # A listening socket per worker, as ours (officepass/ops/gunicorn_conf.py).
+        *(["--reuse-port"] if sys.platform == "linux" else []),
         "--access-logfile", str(ACCESS_LOG), "--access-logformat", "%(s)s %(D)s",
     ]  # fmt: skip
     with open(OUT / "pretix.log", "ab") as fh:
