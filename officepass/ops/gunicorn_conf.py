@@ -23,10 +23,10 @@ __all__ = ["child_exit", "post_worker_init", "reuse_port"]
 # its addresses. On the one socket the master opened for all, each uvicorn worker accepted every
 # connection waiting when it woke, so a burst of new connections (a load generator opening its
 # 16, a proxy its upstream keep-alives) went mostly to whichever worker ran first, and a
-# kept-alive connection stays where it landed: in 4 of 9 runs of `benchmarks/profile_checkin.py
-# --server --workers 3 --concurrency 16` (2026-12-03) one of the three workers held none, in one
-# two held none (198 check-ins/s on one saturated worker, 4.6 ms of CPU a check-in); with a
-# socket each, all three worked in each of 9 runs (issue 18, docs/benchmarks.md).
+# kept-alive connection stays where it landed: in 7 of 13 runs of `benchmarks/profile_checkin.py
+# --server --workers 3 --concurrency 16` (2026-12-03) at least one of the three workers held
+# none, in 2 two held none (170 and 198 check-ins/s on one saturated worker); with a socket
+# each, all three worked in all 13 runs (issue 18, docs/benchmarks.md).
 # The trade-off, as with nginx's `reuseport`: connections the kernel queued on a worker's
 # socket but the worker had not accepted yet are reset when that worker exits (a reload, a
 # restart) unless `net.ipv4.tcp_migrate_req = 1` (Linux 5.14+) moves them to a sibling's;
