@@ -10,6 +10,8 @@ import argparse
 import json
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,14 +194,19 @@ def collect(spec: LoadSpec, started: Started, result_path: Path) -> dict[str, An
     return result
 
 
+def added(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Outcome counts ("201", "409 space_full", …) of several runs, added up."""
+    total: Counter[str] = Counter()
+    for count in counts:
+        total.update(count)
+    return dict(total)
+
+
 def merge(
     spec: LoadSpec, results: list[dict[str, Any]], server_ms: list[float], meter: CpuMeter
 ) -> Phase:
     latencies = [x for r in results for x in r["latencies_ms"]]
-    outcomes: dict[str, int] = {}
-    for r in results:
-        for k, v in r["outcomes"].items():
-            outcomes[k] = outcomes.get(k, 0) + v
+    outcomes = added(r["outcomes"] for r in results)
     phase = Phase(
         name=spec.name,
         requests=len(latencies),
@@ -221,10 +228,7 @@ def pool(name: str, parts: list[Phase], ok: tuple[str, ...] = ("200", "201")) ->
     """One condition measured in several parts (segments interleaved with another
     condition's) as one Phase: percentiles over all the parts' samples, rate over their
     summed time, CPU shares weighted by each part's CPU capacity, CPU seconds summed."""
-    outcomes: dict[str, int] = {}
-    for part in parts:
-        for key, count in part.outcomes.items():
-            outcomes[key] = outcomes.get(key, 0) + count
+    outcomes = added(part.outcomes for part in parts)
     latencies = [x for part in parts for x in part.latencies]
     server_ms = [x for part in parts for x in part.server_ms]
     seconds = sum(part.seconds for part in parts)

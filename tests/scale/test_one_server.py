@@ -132,10 +132,10 @@ def test_each_worker_listens_on_a_socket_of_its_own_and_new_connections_reach_ev
     server,
 ):
     """Issue 18: gunicorn's workers shared one listening socket and each uvicorn worker accepts
-    every waiting connection when it wakes, so a burst of connections went to one worker (one
-    of three held none in 4 of 9 runs). Each worker now listens on a SO_REUSEPORT socket of
-    its own (gunicorn's `reuse_port`, officepass/ops/gunicorn_conf.py) and the kernel spreads
-    new connections over them."""
+    every waiting connection when it wakes, so a burst of connections went to one worker (at
+    least one of three held none in 7 of 13 runs). Each worker now listens on a SO_REUSEPORT
+    socket of its own (gunicorn's `reuse_port`, officepass/ops/gunicorn_conf.py) and the kernel
+    spreads new connections over them."""
     proc, base, _, _ = server
     port = int(base.rsplit(":", 1)[1])
     workers = makerun.web_workers(proc.pid)
