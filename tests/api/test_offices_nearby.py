@@ -14,6 +14,7 @@ from officepass.api import schemas
 from officepass.api.v1 import api
 from officepass.core import clock
 from officepass.offices import hours, nearby
+from officepass.offices.models import Office
 from officepass.offices.selectors import SEARCH_RINGS_M, distance_m, within
 from tests import factories as f
 
@@ -152,3 +153,30 @@ def test_within_measures_exactly_as_distance_m_and_orders_ties_by_id():
         assert within(lat, lng, points, radius=None) == expected
         radius = rng.uniform(1_000, 100_000)
         assert within(lat, lng, points, radius=radius) == [e for e in expected if e[1] <= radius]
+
+
+def test_on_postgresql_the_rings_statement_measures_as_within_does_float_for_float(on_postgres):
+    """On PostgreSQL the ring's statement measures, orders and cuts the candidates itself: its
+    distances must be `within`'s floats exactly (the full list measures in Python), its order
+    nearest then lowest id, and ring by ring it must find what reading everything finds."""
+    rng = random.Random(18)
+    operator = f.office("Origin", lat=35.0, lng=139.0).operator
+    for i in range(300):
+        lat, lng = rng.uniform(35.0, 36.5), rng.uniform(139.0, 140.8)
+        f.office(f"R{i}", lat=lat, lng=lng, operator=operator)
+        if i % 50 == 0:  # the same spot twice: a tie, ordered by id
+            f.office(f"R{i} twin", lat=lat, lng=lng, operator=operator)
+    everything = list(Office.objects.values_list("pk", "lat", "lng"))
+    rings_used = set()
+    for _ in range(40):
+        lat, lng = rng.uniform(34.9, 36.6), rng.uniform(138.9, 140.9)
+        wanted = rng.choice([1, 5, 20, 100])
+        nearby._LAST_RING.clear()
+        ranked = nearby._ranked(lat, lng, seat_type=None, available=False, wanted=wanted)
+        rings_used.add(nearby._LAST_RING[wanted])
+        assert [(row[0], row[1]) for row in ranked] == within(lat, lng, everything, radius=None)[
+            :wanted
+        ]
+        names = dict(Office.objects.values_list("pk", "name"))
+        assert all(row[2] == names[row[0]] for row in ranked)
+    assert len(rings_used) >= 3  # small boxes, large ones and (for 100 of 302) everything
