@@ -35,7 +35,11 @@ from officepass.offices.selectors import (
 
 
 @cache
-def _box_sql(seat_type: bool, available: bool, box: bool) -> str:
+def _box_sql(
+    seat_type: bool, available: bool, box: bool, columns: str = "o.id, o.lat, o.lng"
+) -> str:
+    """The matching active offices (inside the ring's box, with `box`): parameters the box's
+    four, then the seat type."""
     office, space = Office._meta.db_table, Space._meta.db_table
     where = ["o.is_active"]
     if box:
@@ -47,7 +51,7 @@ def _box_sql(seat_type: bool, available: bool, box: bool) -> str:
         if available:
             spaces.append("s.in_use < s.quota")
         where.append(f"o.id IN (SELECT s.office_id FROM {space} s WHERE {' AND '.join(spaces)})")  # noqa: S608
-    return f"SELECT o.id, o.lat, o.lng FROM {office} o WHERE {' AND '.join(where)}"  # noqa: S608
+    return f"SELECT {columns} FROM {office} o WHERE {' AND '.join(where)}"  # noqa: S608
 
 
 # `selectors.within`'s haversine, operation for operation on the same doubles (PostgreSQL's
@@ -66,13 +70,8 @@ def _ring_sql(seat_type: bool, available: bool, box: bool) -> str:
     """PostgreSQL: a ring's `wanted` nearest offices within its radius (all with no box),
     nearest then lowest id, with what the list shows of them: parameters the distance's four,
     the box's four, the seat type, the radius, the number wanted."""
-    inner = _box_sql(seat_type, available, box).replace(
-        "SELECT o.id, o.lat, o.lng FROM",
-        "SELECT o.id, o.name, o.lat, o.lng, o.opening_hours, o.closed_dates, o.timezone,"
-        f" {_DISTANCE} AS distance FROM",
-        1,
-    )
-    assert " AS distance FROM " in inner  # the box's select list, measured
+    columns = "o.id, o.name, o.lat, o.lng, o.opening_hours, o.closed_dates, o.timezone"
+    inner = _box_sql(seat_type, available, box, columns=f"{columns}, {_DISTANCE} AS distance")
     radius = " WHERE c.distance <= %s::float8" if box else ""
     return (
         "SELECT c.id, c.distance, c.name, c.lat, c.lng, c.opening_hours, c.closed_dates,"  # noqa: S608
@@ -117,9 +116,9 @@ def _ranked(
                 within = [radius] if box else []
                 sql = _ring_sql(bool(seat_type), available, box)
                 cursor.execute(sql, measure + bounds + extra + within + [wanted])
-                rows: list[Row] | None = cursor.fetchall()
-                if box and len(rows or ()) < wanted:
-                    rows = None  # fewer than wanted inside this ring: the next one
+                found = cursor.fetchall()
+                # Fewer than wanted inside this ring: the next one.
+                rows: list[Row] | None = None if box and len(found) < wanted else found
             else:
                 cursor.execute(_box_sql(bool(seat_type), available, box), bounds + extra)
                 located = nearest_within(lat, lng, cursor.fetchall(), radius=radius, wanted=wanted)

@@ -167,6 +167,7 @@ def test_on_postgresql_the_rings_statement_measures_as_within_does_float_for_flo
         if i % 50 == 0:  # the same spot twice: a tie, ordered by id
             f.office(f"R{i} twin", lat=lat, lng=lng, operator=operator)
     everything = list(Office.objects.values_list("pk", "lat", "lng"))
+    names = dict(Office.objects.values_list("pk", "name"))
     rings_used = set()
     for _ in range(40):
         lat, lng = rng.uniform(34.9, 36.6), rng.uniform(138.9, 140.9)
@@ -177,6 +178,5 @@ def test_on_postgresql_the_rings_statement_measures_as_within_does_float_for_flo
         assert [(row[0], row[1]) for row in ranked] == within(lat, lng, everything, radius=None)[
             :wanted
         ]
-        names = dict(Office.objects.values_list("pk", "name"))
         assert all(row[2] == names[row[0]] for row in ranked)
     assert len(rings_used) >= 3  # small boxes, large ones and (for 100 of 302) everything
